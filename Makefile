@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` serves the site, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint install test-sqlite test-pg bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate, load the embedded data (no network) and serve on http://127.0.0.1:5000
+run: install
+	$(BIN)/locator init
+	$(BIN)/locator serve --host $(HOST) --port $(PORT)
+
+## lint: ruff (lint + format check) and mypy (strict)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy locator scrapers tests bench
+
+## test: lint, then the whole suite on SQLite and again on PostgreSQL
+test: lint test-sqlite test-pg
+
+test-sqlite: install
+	$(BIN)/pytest
+
+test-pg: install
+	@status=0; $(BIN)/python -m tests.pg_check "$(PG_TEST_URL)" || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		echo "== PostgreSQL pass on $(PG_TEST_URL)"; \
+		LOCATOR_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest; \
+	elif [ $$status -eq 3 ]; then \
+		echo "== PostgreSQL pass SKIPPED: nothing answers at $(PG_TEST_URL) (required under CI)"; \
+	else exit $$status; fi
+
+bench: install
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

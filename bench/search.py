@@ -1,0 +1,392 @@
+"""Search latency at scale, next to baselines measured in the same run.
+
+Loads N synthetic facilities into a temporary database (they exist only there and are never
+served), then times, for 10-, 25- and 100-mile searches with and without a service filter:
+
+  (a) the project's own search call, first page of 25 with distances (locator.search);
+  (b) the floor: the bare spatial-index query with the same filters, returning candidate ids
+      (R*Tree on SQLite, GiST on PostgreSQL), no ORM;
+  (c) a SQL full scan computing every haversine distance, sorted, first 25;
+  (d) numpy haversine over all rows held in memory (with the filter as a mask), first 25.
+
+Figures are p50/p95 in milliseconds and ratios against (b), (c) and (d) from the same run,
+since the machines are shared and noisy. Run: .venv/bin/python bench/search.py --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from locator.db import make_engine, migrate
+from locator.geo import (
+    EARTH_RADIUS_KM,
+    KM_PER_MILE,
+    Point,
+    bounding_boxes,
+    lat_band,
+    lat_bands,
+    unit_vector,
+)
+from locator.models import Facility, FacilityService
+from locator.search import FacilityQuery, find_nearby
+from locator.taxonomy import category, category_mask, service_bits
+
+FILTER = "detox"
+FILTER_CODES = sorted(category(FILTER).codes)
+OTHER_CODES = [
+    "SA",
+    "MH",
+    "OP",
+    "ORT",
+    "OIT",
+    "RES",
+    "RS",
+    "RL",
+    "TELE",
+    "MD",
+    "MC",
+    "PI",
+    "SF",
+    "SS",
+    "ADLT",
+    "YAD",
+    "SP",
+    "VET",
+    "BU",
+    "NU",
+    "MU",
+    "CBT",
+    "MOTI",
+    "RELP",
+]
+RADII = (10, 25, 100)
+CONUS = (25.0, 49.0, -124.0, -67.0)
+
+
+@dataclass
+class Dataset:
+    lat: np.ndarray
+    lon: np.ndarray
+    has_filter: np.ndarray
+    centres: list[tuple[float, float]]
+
+
+def city_centres(count: int, rng: random.Random) -> list[tuple[float, float]]:
+    """Real US city centres (from the embedded gazetteer) to cluster synthetic rows around."""
+    import zipcodes
+
+    seen: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        lat, lon = float(row["lat"]), float(row["long"])
+        if (lat == 0 and lon == 0) or row["state"] in {"AA", "AE", "AP"}:
+            continue
+        seen.setdefault((row["city"], row["state"]), []).append((lat, lon))
+    biggest = sorted(seen.values(), key=len, reverse=True)[:count]
+    return [(statistics.fmean(p[0] for p in c), statistics.fmean(p[1] for p in c)) for c in biggest]
+
+
+def make_dataset(n: int, kind: str, rng: random.Random) -> Dataset:
+    nrng = np.random.default_rng(rng.randrange(2**32))
+    centres = city_centres(300, rng)
+    if kind == "uniform":
+        s, north, w, e = CONUS
+        lat = nrng.uniform(s, north, n)
+        lon = nrng.uniform(w, e, n)
+    else:
+        pick = nrng.integers(0, len(centres), n)
+        base = np.array(centres)[pick]
+        spread_deg = nrng.exponential(15.0, n) / 69.0  # most within ~15 miles of a centre
+        angle = nrng.uniform(0, 2 * math.pi, n)
+        lat = np.clip(base[:, 0] + spread_deg * np.sin(angle), -89, 89)
+        lon = base[:, 1] + spread_deg * np.cos(angle) / np.cos(np.radians(base[:, 0]))
+        lon = (lon + 540) % 360 - 180
+    has_filter = nrng.random(n) < 0.2
+    return Dataset(lat, lon, has_filter, centres)
+
+
+def load(engine: Engine, data: Dataset, rng: random.Random) -> None:
+    """Insert the synthetic rows with Core bulk inserts (the import pipeline has its own bench)."""
+    n = len(data.lat)
+    today = date(2026, 11, 1)
+    batch = 20_000
+    for start in range(0, n, batch):
+        stop = min(n, start + batch)
+        rows = []
+        services = []
+        for i in range(start, stop):
+            lat, lon = float(data.lat[i]), float(data.lon[i])
+            x, y, z = unit_vector(lat, lon)
+            rows.append(
+                {
+                    "id": i + 1,
+                    "source": "bench",
+                    "source_key": f"b{i}",
+                    "name": f"Synthetic {i}",
+                    "state": "ZZ",
+                    "latitude": lat,
+                    "longitude": lon,
+                    "lat_band": lat_band(lat),
+                    "geo_x": x,
+                    "geo_y": y,
+                    "geo_z": z,
+                    "facility_types": ",SA,",
+                    "first_seen": today,
+                    "last_seen": today,
+                    "unmapped_services": [],
+                }
+            )
+            codes = set(rng.sample(OTHER_CODES, 6))
+            if data.has_filter[i]:
+                codes.add(rng.choice(FILTER_CODES))
+            services.extend({"facility_id": i + 1, "code": c} for c in codes)
+            rows[-1]["service_bits_lo"], rows[-1]["service_bits_hi"] = service_bits(codes, ["SA"])
+        with engine.begin() as conn:
+            conn.execute(insert(Facility), rows)
+            conn.execute(insert(FacilityService), services)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    # Measure on fresh connections, as a web worker has: on SQLite the connection that ran
+    # ANALYZE keeps a slow plan for R*Tree joins (a loader artefact, not what searches see).
+    engine.dispose()
+
+
+def origins(data: Dataset, kind: str, count: int, rng: random.Random) -> list[Point]:
+    points = []
+    for _ in range(count):
+        if kind == "uniform":
+            s, north, w, e = CONUS
+            points.append(Point(rng.uniform(s + 2, north - 2), rng.uniform(w + 2, e - 2)))
+        else:
+            lat, lon = rng.choice(data.centres)
+            points.append(Point(lat + rng.gauss(0, 0.05), lon + rng.gauss(0, 0.05)))
+    return points
+
+
+def floor_query(engine: Engine) -> Callable[[Point, float, bool], int]:
+    """(b) The bare index query: candidate ids in the box(es), same filters, raw DB-API.
+
+    It reads the same covering index the search uses (latitude band, longitude, active flag,
+    service bits) and returns every id in the bounding box, without ranking or distances.
+    """
+    column, mask = category_mask(FILTER)
+    service = f" AND (t.{column} & {mask}) != 0"
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    raw = engine.raw_connection()
+
+    def run(origin: Point, miles: float, filtered: bool) -> int:
+        cursor = raw.cursor()
+        found = 0
+        for box in bounding_boxes(origin, miles * KM_PER_MILE):
+            bands = lat_bands(box)
+            marks = ", ".join([mark] * len(bands))
+            sql = (
+                f"SELECT t.id FROM facility t WHERE t.lat_band IN ({marks})"
+                f" AND t.longitude BETWEEN {mark} AND {mark} AND t.active"
+            )
+            cursor.execute(sql + (service if filtered else ""), (*bands, box.west, box.east))
+            found += len(cursor.fetchall())
+        cursor.close()
+        return found
+
+    return run
+
+
+def full_scan_query(engine: Engine) -> Callable[[Point, float, bool], int]:
+    """(c) A SQL full scan computing every haversine distance, first 25."""
+    exists = (
+        " AND EXISTS (SELECT 1 FROM facility_service s WHERE s.facility_id = f.id AND s.code IN ("
+        + ",".join(f"'{c}'" for c in FILTER_CODES)
+        + "))"
+    )
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    distance = (
+        f"2 * {EARTH_RADIUS_KM} * asin(sqrt(power(sin(radians(f.latitude - {mark}) / 2), 2) + "
+        f"cos(radians({mark})) * cos(radians(f.latitude)) * "
+        f"power(sin(radians(f.longitude - {mark}) / 2), 2)))"
+    )
+    raw = engine.raw_connection()
+
+    def run(origin: Point, miles: float, filtered: bool) -> int:
+        sql = (
+            f"SELECT id, d FROM (SELECT f.id, {distance} AS d FROM facility f WHERE f.active"
+            + (exists if filtered else "")
+            + f") t WHERE d <= {mark} ORDER BY d LIMIT 25"
+        )
+        cursor = raw.cursor()
+        cursor.execute(sql, (origin.lat, origin.lat, origin.lon, miles * KM_PER_MILE))
+        found = len(cursor.fetchall())
+        cursor.close()
+        return found
+
+    return run
+
+
+def numpy_query(data: Dataset) -> Callable[[Point, float, bool], int]:
+    """(d) numpy haversine over every row in memory, masked by the filter, first 25."""
+    lat = np.radians(data.lat)
+    lon = np.radians(data.lon)
+    cos_lat = np.cos(lat)
+
+    def run(origin: Point, miles: float, filtered: bool) -> int:
+        olat, olon = math.radians(origin.lat), math.radians(origin.lon)
+        h = np.sin((lat - olat) / 2) ** 2 + math.cos(olat) * cos_lat * np.sin((lon - olon) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
+        ok = km <= miles * KM_PER_MILE
+        if filtered:
+            ok &= data.has_filter
+        idx = np.flatnonzero(ok)
+        if len(idx) > 25:
+            idx = idx[np.argpartition(km[idx], 25)[:25]]
+        return len(idx[np.argsort(km[idx])])
+
+    return run
+
+
+def project_query(engine: Engine) -> Callable[[Point, float, bool], int]:
+    """(a) The project's own search: a fresh session, first page of 25 with distances."""
+
+    def run(origin: Point, miles: float, filtered: bool) -> int:
+        with Session(engine) as session:
+            page = find_nearby(
+                session=session,
+                query=FacilityQuery(
+                    origin=origin,
+                    radius=miles,
+                    categories=(FILTER,) if filtered else (),
+                    per_page=25,
+                ),
+            )
+            return len(page.hits)
+
+    return run
+
+
+def timed(
+    fn: Callable[[Point, float, bool], int], points: list[Point], miles: float, filtered: bool
+) -> list[float]:
+    for p in points[:3]:
+        fn(p, miles, filtered)
+    out = []
+    for p in points:
+        start = time.perf_counter()
+        fn(p, miles, filtered)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_one(
+    engine: Engine,
+    data: Dataset,
+    kind: str,
+    n: int,
+    queries: int,
+    rng: random.Random,
+    skip_full_scan: bool,
+) -> Iterator[str]:
+    points = origins(data, kind, queries, rng)
+    fns = {"a": project_query(engine), "b": floor_query(engine), "d": numpy_query(data)}
+    if not skip_full_scan:
+        fns["c"] = full_scan_query(engine)
+    for miles in RADII:
+        for filtered in (False, True):
+            res = {k: timed(f, points, miles, filtered) for k, f in fns.items()}
+            p = {k: (pct(v, 0.5), pct(v, 0.95)) for k, v in res.items()}
+            line = (
+                f"{engine.dialect.name:10} {kind:9} {n:>8} {miles:>4}mi "
+                f"{'detox' if filtered else 'any':5} | "
+                + " ".join(f"{k}:{p[k][0]:7.2f}/{p[k][1]:7.2f}" for k in sorted(p))
+                + f" | a/b p95 {p['a'][1] / p['b'][1]:5.2f}x"
+            )
+            if "c" in p:
+                line += f" c/a p95 {p['c'][1] / p['a'][1]:6.1f}x"
+            line += f" d/a p95 {p['d'][1] / p['a'][1]:6.2f}x"
+            yield line
+
+
+def pg_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    return make_engine(url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="comma list, e.g. 10000,100000,1000000"
+    )
+    parser.add_argument("--kinds", default="uniform,clustered")
+    parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
+    parser.add_argument(
+        "--pg-url",
+        default="postgresql+psycopg://127.0.0.1:5432/locator_bench",
+        help="a database the benchmark may drop and recreate",
+    )
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--skip-full-scan-above",
+        type=int,
+        default=1_000_000,
+        help="skip (c) above this many rows (it is slow by design)",
+    )
+    args = parser.parse_args(argv)
+    rng = random.Random(20261122)
+    print(
+        "columns: p50/p95 ms of (a) project search, (b) index floor, (c) SQL full scan, (d) numpy"
+    )
+    for database in args.databases.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            for kind in args.kinds.split(","):
+                data = make_dataset(n, kind, rng)
+                with tempfile.TemporaryDirectory() as tmp:
+                    if database == "sqlite":
+                        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+                    else:
+                        engine = pg_engine(args.pg_url)
+                    migrate(engine)
+                    started = time.perf_counter()
+                    load(engine, data, rng)
+                    print(
+                        f"# {database} {kind} {n}: loaded in {time.perf_counter() - started:.1f}s",
+                        flush=True,
+                    )
+                    for line in bench_one(
+                        engine, data, kind, n, args.queries, rng, n > args.skip_full_scan_above
+                    ):
+                        print(line, flush=True)
+                    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

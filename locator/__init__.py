@@ -1,0 +1,41 @@
+"""The treatment-resource locator: a Flask app over a store of facilities, meetings and laws."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from locator import db
+from locator.config import load_config, split_test_config
+from locator.paths import STATIC_DIR, TEMPLATES_DIR
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database engine, geocoder, templates and blueprints.
+
+    Nothing runs at import time and no scheduler starts here (each web worker would run
+    every job); the scheduler is its own process, ``locator scheduler``.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_relative_config=True,
+    )
+    ours, flask_own = split_test_config(test_config or {})
+    app.config.update(load_config(ours))
+    app.config.update(flask_own)
+    db.init_app(app)
+
+    from locator.geocoder import Geocoder, online_lookup
+
+    app.extensions["geocoder"] = Geocoder(
+        online=online_lookup(app.config), provider=app.config["GEOCODER"]
+    )
+
+    from locator import web
+
+    web.init_app(app)
+    return app

@@ -1,0 +1,232 @@
+"""Settings: declared once here, read from defaults -> config.toml -> LOCATOR_* env -> test dict."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from locator.errors import ConfigError
+from locator.paths import INSTANCE_DIR, PROJECT_DIR
+
+ENV_PREFIX = "LOCATOR_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, help text and allowed values."""
+
+    name: str
+    default: str | int | float | bool | list[str]
+    help: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("env", "development", "development or production.", ("development", "production")),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL. Empty means the embedded SQLite file instance/locator.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+    ),
+    Setting("secret_key", "dev-only-not-secret", "Flask secret key; set your own in production."),
+    Setting(
+        "geocoder",
+        "offline",
+        "offline uses only the embedded US ZIP/place gazetteer; nominatim or arcgis also "
+        "look up full addresses online (rate-limited, cached in the database).",
+        ("offline", "nominatim", "arcgis"),
+    ),
+    Setting(
+        "geocoder_user_agent",
+        "treatment-locator/0.1 (directory service)",
+        "User-Agent sent to the online geocoder (Nominatim's policy requires one).",
+    ),
+    Setting(
+        "geocoder_domain",
+        "",
+        "Host of the online geocoder; empty means the provider's public host.",
+    ),
+    Setting(
+        "geocoder_scheme", "https", "http or https for the online geocoder.", ("http", "https")
+    ),
+    Setting(
+        "geocoder_min_delay_seconds",
+        1.0,
+        "Least time between two online geocoder requests.",
+        minimum=0.0,
+    ),
+    Setting(
+        "geocoder_timeout_seconds", 5.0, "Timeout of one online geocoder request.", minimum=0.1
+    ),
+    Setting("default_radius", 25, "Radius of a search when none is given.", minimum=1),
+    Setting("default_unit", "mi", "Unit of the default radius: mi or km.", ("mi", "km")),
+    Setting("max_radius", 500, "Largest radius a search accepts, in its own unit.", minimum=1),
+    Setting("page_size", 25, "Results per page when none is asked for.", minimum=1),
+    Setting("max_page_size", 100, "Largest page size the API accepts.", minimum=1),
+    Setting("languages", ["en"], "Interface languages offered in the language switch."),
+    Setting(
+        "http_user_agent",
+        "treatment-locator/0.1 (public-health directory importer)",
+        "User-Agent of every importer request; add a contact URL or e-mail for your site.",
+    ),
+    Setting("http_timeout_seconds", 30.0, "Timeout of one importer request.", minimum=1.0),
+    Setting(
+        "http_max_retries",
+        4,
+        "Retries (exponential backoff) after a timeout, 429 or 5xx before a run fails.",
+        minimum=0,
+    ),
+    Setting(
+        "job_lock_hours",
+        6.0,
+        "How long a scheduler job's lock row (SQLite) is honoured if its holder died.",
+        minimum=0.1,
+    ),
+    Setting("scheduler_timezone", "UTC", "Time zone the scheduler's cron expressions are read in."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def default_database_url() -> str:
+    """Return the URL of the embedded SQLite database under instance/."""
+    return f"sqlite:///{INSTANCE_DIR / 'locator.db'}"
+
+
+def load_config(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> dict[str, Any]:
+    """Merge the layers and validate them once.
+
+    Returns:
+        Upper-case keys ready for ``app.config.update``.
+
+    Raises:
+        ConfigError: a key is unknown or a value is of the wrong kind or out of range.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    values.update(_read_toml(_config_path(environ, config_file)))
+    values.update(_read_env(environ))
+    values.update({k.lower(): v for k, v in (test_config or {}).items()})
+    checked = {name: _check(name, value) for name, value in values.items()}
+    if not checked["database_url"]:
+        checked["database_url"] = default_database_url()
+    return {name.upper(): value for name, value in checked.items()}
+
+
+def split_test_config(
+    test_config: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a test dict into our settings and Flask's own keys (TESTING, SERVER_NAME...)."""
+    ours = {k: v for k, v in test_config.items() if k.lower() in SETTINGS_BY_NAME}
+    flask_own = {k: v for k, v in test_config.items() if k.lower() not in SETTINGS_BY_NAME}
+    return ours, flask_own
+
+
+def _config_path(environ: Mapping[str, str], config_file: Path | None) -> Path | None:
+    if config_file is not None:
+        return config_file
+    named = environ.get(ENV_PREFIX + "CONFIG")
+    if named:
+        return Path(named)
+    for candidate in (INSTANCE_DIR / "config.toml", PROJECT_DIR / "config.toml"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"The configuration file {path} does not exist.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}") from exc
+
+
+def _read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
+            continue
+        name = key.removeprefix(ENV_PREFIX).lower()
+        setting = SETTINGS_BY_NAME.get(name)
+        if setting is None:
+            continue  # other programs' LOCATOR_* variables are not ours to reject
+        found[name] = _from_text(setting, raw)
+    return found
+
+
+def _from_text(setting: Setting, raw: str) -> Any:
+    kind = setting.kind
+    try:
+        if kind is bool:
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        if kind is list:
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        return kind(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}{setting.name.upper()}={raw!r} is not a valid {kind.__name__}."
+        ) from exc
+
+
+def _check(name: str, value: Any) -> Any:
+    setting = SETTINGS_BY_NAME.get(name)
+    if setting is None:
+        raise ConfigError(f"Unknown setting {name!r}; see config.example.toml for the list.")
+    kind = setting.kind
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"Setting {name!r} must be a {kind.__name__}, not {value!r}.")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"Setting {name!r} must be one of {', '.join(setting.choices)}.")
+    if setting.minimum is not None and isinstance(value, int | float) and value < setting.minimum:
+        raise ConfigError(f"Setting {name!r} must be at least {setting.minimum}.")
+    return value
+
+
+def example_toml() -> str:
+    """Render config.example.toml from the declared settings."""
+    lines = [
+        "# Settings of the treatment-resource locator.",
+        "# Copy to config.toml (or instance/config.toml) and change what you need.",
+        "# Every key can also be set as an environment variable: LOCATOR_<KEY>,",
+        "# e.g. LOCATOR_DATABASE_URL. Values below are the defaults.",
+        "",
+    ]
+    for setting in SETTINGS:
+        lines.append(f"# {setting.help}")
+        lines.append(f"{setting.name} = {_toml_value(setting.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)

@@ -1,0 +1,69 @@
+"""What the loaded data covers: counts, states and dates, so no one mistakes a sample for all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from locator.models import Facility
+from locator.states import state_name
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCoverage:
+    """The active listings of one source as the store holds them."""
+
+    source: str
+    note: str
+    facilities: int
+    states: tuple[str, ...]
+    oldest: date
+    newest: date
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Everything the home page says about the data."""
+
+    facilities: int
+    states: tuple[str, ...]
+    sources: tuple[SourceCoverage, ...]
+
+    @property
+    def state_names(self) -> list[str]:
+        return [state_name(code) for code in self.states]
+
+
+def facility_coverage(*, session: Session) -> Coverage:
+    """Summarise active facilities by source: how many, which states, seen when."""
+    rows = session.execute(
+        select(
+            col(Facility.source),
+            col(Facility.source_note),
+            col(Facility.state),
+            func.count(),
+            func.min(Facility.last_seen),
+            func.max(Facility.last_seen),
+        )
+        .where(col(Facility.active))
+        .group_by(col(Facility.source), col(Facility.source_note), col(Facility.state))
+    ).all()
+    grouped: dict[tuple[str, str], list[tuple[str, int, date, date]]] = {}
+    for source, note, state, count, oldest, newest in rows:
+        grouped.setdefault((source, note), []).append((state, count, oldest, newest))
+    sources = tuple(
+        SourceCoverage(
+            source=source,
+            note=note,
+            facilities=sum(r[1] for r in parts),
+            states=tuple(sorted({r[0] for r in parts})),
+            oldest=min(r[2] for r in parts),
+            newest=max(r[3] for r in parts),
+        )
+        for (source, note), parts in sorted(grouped.items())
+    )
+    states = tuple(sorted({s for src in sources for s in src.states}))
+    return Coverage(sum(s.facilities for s in sources), states, sources)

@@ -1,0 +1,110 @@
+"""Database engine, one Session per request, and migrations (Alembic) for both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from locator.paths import MIGRATIONS_DIR
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        return create_engine(url, **options)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets searches keep reading while an import writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # Searches read the spatial index and a page of rows: keep hot pages in memory. mmap shares
+    # the OS page cache between connections; the private cache stays modest (16 MB).
+    cursor.execute("PRAGMA cache_size=-16384")
+    cursor.execute("PRAGMA mmap_size=268435456")
+    cursor.close()
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Tell whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for this app and close the request's session on teardown."""
+    app.extensions["engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    """Return the current app's engine."""
+    engine: Engine = current_app.extensions["engine"]
+    return engine
+
+
+def get_session() -> Session:
+    """Return the session of the current request, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def alembic_config() -> AlembicConfig:
+    """Return an Alembic configuration pointing at the packaged migrations."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Tell whether the database has every migration applied."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (default: the newest)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Tell Alembic's autogenerate which schema objects are the models' business.
+
+    The spatial indexes differ by dialect (INCLUDE columns on PostgreSQL only) and are
+    written by hand in migration 0002, so autogenerate must neither drop nor compare them.
+    """
+    return not (type_ == "index" and name and name.startswith("ix_spatial_"))

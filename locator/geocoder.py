@@ -1,0 +1,222 @@
+"""Turn what a person typed into a Place: offline first, an online geocoder only if configured."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+
+from locator.errors import BadQueryError, GeocoderUnavailableError, UnknownPlaceError
+from locator.gazetteer import Gazetteer, Place
+from locator.geo import Point
+from locator.models import GeocodeCache, utcnow
+from locator.states import find_state
+from locator.text import clean, fold
+
+MAX_QUERY_LENGTH = 200
+_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
+_COORDINATES = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_TRAILING_STATE = re.compile(r"^(.+?)[\s,]+([A-Za-z]{2})$")
+
+OnlineLookup = Callable[[str], "tuple[Point, str] | None"]
+
+
+class Geocoder:
+    """Locate ZIPs, "City, ST", states and coordinates offline; addresses online if enabled."""
+
+    def __init__(
+        self,
+        gazetteer_factory: Callable[[], Gazetteer] = Gazetteer.from_zipcodes,
+        online: OnlineLookup | None = None,
+        provider: str = "offline",
+    ) -> None:
+        self._gazetteer_factory = gazetteer_factory
+        self._gazetteer: Gazetteer | None = None
+        self._lock = threading.Lock()
+        self._online = online
+        self.provider = provider
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Build the gazetteer on first use, once per process."""
+        if self._gazetteer is None:
+            with self._lock:
+                if self._gazetteer is None:
+                    self._gazetteer = self._gazetteer_factory()
+        return self._gazetteer
+
+    def locate(self, text: str, *, session: Session | None = None) -> Place:
+        """Return the place ``text`` names.
+
+        Raises:
+            BadQueryError: the text is empty, too long or holds impossible coordinates.
+            UnknownPlaceError: nothing matches; carries close suggestions when there are any.
+        """
+        query = clean(text)
+        if not query:
+            raise BadQueryError(
+                "Enter a place: a 5-digit ZIP code or a city and state, like “Richmond, VA”.",
+                field="near",
+            )
+        if len(query) > MAX_QUERY_LENGTH:
+            raise BadQueryError(
+                f"That place is too long; enter at most {MAX_QUERY_LENGTH} characters.",
+                field="near",
+            )
+        place = self._locate_offline(query)
+        if place is not None:
+            return place
+        if self._online is not None:
+            found = self._locate_online(query, session)
+            if found is not None:
+                return found
+        raise self._unknown(query)
+
+    def _locate_offline(self, query: str) -> Place | None:
+        zip_match = _ZIP.match(query)
+        if zip_match:
+            place = self.gazetteer.zip(zip_match.group(1))
+            if place is None:
+                raise UnknownPlaceError(query)
+            return place
+        coordinates = _COORDINATES.match(query)
+        if coordinates:
+            point = Point(float(coordinates.group(1)), float(coordinates.group(2)))
+            return Place(point, f"{point.lat:.4f}, {point.lon:.4f}", "coordinates")
+        return self._city_or_state(query)
+
+    def _city_or_state(self, query: str) -> Place | None:
+        state = find_state(query)
+        if state is not None:
+            return self.gazetteer.state(state)
+        city_part, state_part = _split_state(query)
+        if state_part is not None:
+            state = find_state(state_part)
+            if state is not None:
+                return self.gazetteer.city(city_part, state) or self._street_in_city(
+                    city_part, state_part
+                )
+            return None
+        same_name = self.gazetteer.cities_named(query)
+        if len(same_name) == 1:
+            return same_name[0]
+        if len(same_name) > 1:
+            labels = sorted(p.label for p in same_name)
+            raise UnknownPlaceError(query, labels[:5], ambiguous=True)
+        return None
+
+    def _street_in_city(self, city_part: str, state_part: str) -> Place | None:
+        """Offline, a street address is placed at its city's centre, and the page says so."""
+        if self._online is not None or "," not in city_part:
+            return None
+        street, _, city = city_part.rpartition(",")
+        state = find_state(state_part)
+        place = self.gazetteer.city(city, state) if state and street.strip() else None
+        if place is None:
+            return None
+        note = (
+            "Street addresses are not looked up in this installation; "
+            f"distances are from the centre of {place.label}."
+        )
+        return Place(place.point, place.label, "city", place.state, place.time_zone, note)
+
+    def _locate_online(self, query: str, session: Session | None) -> Place | None:
+        key = fold(query)
+        if session is not None:
+            cached = session.get(GeocodeCache, key)
+            if cached is not None:
+                return _cached_place(cached)
+        assert self._online is not None
+        found = self._online(query)
+        if found is None:
+            return None
+        point, label = found
+        place = Place(point, label, "address")
+        if session is not None:
+            session.merge(
+                GeocodeCache(
+                    query=key,
+                    provider=self.provider,
+                    latitude=point.lat,
+                    longitude=point.lon,
+                    label=label[:500],
+                    created_at=utcnow(),
+                )
+            )
+            session.commit()
+        return place
+
+    def _unknown(self, query: str) -> UnknownPlaceError:
+        city_part, state_part = _split_state(query)
+        state = find_state(state_part) if state_part else None
+        if state is not None:
+            return UnknownPlaceError(query, self.gazetteer.suggest(city_part, state))
+        return UnknownPlaceError(query, self.gazetteer.suggest(query))
+
+
+def _split_state(query: str) -> tuple[str, str | None]:
+    """Split "City, State" or "City ST" into its parts."""
+    if "," in query:
+        head, _, tail = query.rpartition(",")
+        return head.strip(), tail.strip()
+    match = _TRAILING_STATE.match(query)
+    if match:
+        return match.group(1).strip(), match.group(2)
+    return query, None
+
+
+def _cached_place(row: GeocodeCache) -> Place:
+    return Place(Point(row.latitude, row.longitude), row.label, "address", state=row.state)
+
+
+def online_lookup(config: dict[str, Any]) -> OnlineLookup | None:
+    """Build the rate-limited geopy lookup the configuration asks for, or None when offline."""
+    provider = config["GEOCODER"]
+    if provider == "offline":
+        return None
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import ArcGIS, Nominatim
+
+    options: dict[str, Any] = {
+        "user_agent": config["GEOCODER_USER_AGENT"],
+        "timeout": config["GEOCODER_TIMEOUT_SECONDS"],
+        "scheme": config["GEOCODER_SCHEME"],
+    }
+    if config["GEOCODER_DOMAIN"]:
+        options["domain"] = config["GEOCODER_DOMAIN"]
+    if provider == "nominatim":
+        service: Any = Nominatim(**options)
+        extra: dict[str, Any] = {"country_codes": "us"}
+    else:
+        service = ArcGIS(**options)
+        extra = {}
+    geocode = RateLimiter(
+        service.geocode,
+        min_delay_seconds=config["GEOCODER_MIN_DELAY_SECONDS"],
+        max_retries=0,  # a person is waiting: fail fast and say so
+        swallow_exceptions=False,
+    )
+    return lambda query: _ask(geocode, query, extra)
+
+
+def _ask(
+    geocode: Callable[..., Any], query: str, extra: dict[str, Any]
+) -> tuple[Point, str] | None:
+    from geopy.exc import GeopyError
+
+    try:
+        location = geocode(query, exactly_one=True, **extra)
+    except GeopyError as exc:
+        raise GeocoderUnavailableError(
+            "The address lookup service is not answering right now. "
+            "Enter a ZIP code or a city and state instead."
+        ) from exc
+    if location is None:
+        return None
+    try:
+        return Point(float(location.latitude), float(location.longitude)), str(location.address)
+    except BadQueryError:
+        return None

@@ -1,0 +1,226 @@
+"""SQLModel tables: what the store keeps, with where each row came from and when.
+
+Roles: the ``table=True`` classes are the store; plain dataclasses elsewhere carry rows to the
+views. Every listing keeps ``source``, ``source_note``, ``first_seen`` and ``last_seen`` so a
+page can always say where a fact came from and how old it is. Imports never hard-delete a row:
+a site missing from a full refresh gets ``active = False`` and keeps its history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC (SQLModel stores it as UTC)."""
+    return datetime.now(UTC)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Facility(SQLModel, table=True):
+    """One physical treatment site (the SA and MH rows of one site are merged)."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_key", name="uq_facility_source_key"),
+        Index("ix_facility_state_active", "state", "active"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    source_key: str = Field(max_length=64)
+    source_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_url: str = Field(default="", max_length=500)
+    name: str = Field(max_length=300)
+    name2: str = Field(default="", max_length=300)
+    street1: str = Field(default="", max_length=300)
+    street2: str = Field(default="", max_length=300)
+    city: str = Field(default="", max_length=120)
+    state: str = Field(default="", max_length=2)
+    zip: str = Field(default="", max_length=10)
+    county: str = Field(default="", max_length=120)
+    phone: str = Field(default="", max_length=40)
+    intake_phone: str = Field(default="", max_length=40)
+    hotline_phone: str = Field(default="", max_length=40)
+    website: str = Field(default="", max_length=500)
+    latitude: float | None = None
+    longitude: float | None = None
+    # Spatial index key and unit vector (locator.geo.lat_band, unit_vector): a search seeks
+    # the latitude bands of its box and ranks candidates by a dot product in SQL.
+    lat_band: int | None = None
+    geo_x: float | None = None
+    geo_y: float | None = None
+    geo_z: float | None = None
+    location_approximate: bool = False
+    facility_types: str = Field(default="", max_length=60)  # ",MH,SA," for LIKE filters
+    services_known: bool = True
+    # One bit per user-facing category (locator.taxonomy.category_mask), derived from the
+    # codes in FacilityService; copied into the spatial index so filters need no join.
+    service_bits_lo: int = Field(default=0, sa_type=BigInteger)
+    service_bits_hi: int = Field(default=0, sa_type=BigInteger)
+    unmapped_services: list[dict[str, str]] = _json_list()  # [{category, name}] kept raw
+    first_seen: date
+    last_seen: date
+    source_updated: date | None = None
+    active: bool = True
+    content_hash: str = Field(default="", max_length=64)
+
+
+class ServiceCode(SQLModel, table=True):
+    """One SAMHSA service code of one vintage of the codebook."""
+
+    __tablename__ = "service_code"
+
+    vintage: str = Field(primary_key=True, max_length=16)
+    code: str = Field(primary_key=True, max_length=16)
+    category_code: str = Field(max_length=16)
+    category_name: str = Field(max_length=200)
+    name: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class FacilityService(SQLModel, table=True):
+    """A service code a facility offers."""
+
+    __tablename__ = "facility_service"
+
+    facility_id: int = Field(foreign_key="facility.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(primary_key=True, max_length=16)
+
+
+class Meeting(SQLModel, table=True):
+    """One weekly peer-support meeting (NA, AA, SMART, ...)."""
+
+    __table_args__ = (UniqueConstraint("source", "source_key", name="uq_meeting_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=300)
+    source_key: str = Field(max_length=128)
+    fellowship: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=300)
+    weekday: int | None = None  # 0 = Sunday ... 6 = Saturday, as in the Meeting Guide spec
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    time_zone: str = Field(default="", max_length=64)
+    time_zone_inferred: bool = False
+    attendance: str = Field(default="in_person", max_length=16)  # in_person, online, hybrid
+    location_name: str = Field(default="", max_length=300)
+    street: str = Field(default="", max_length=300)
+    city: str = Field(default="", max_length=120)
+    state: str = Field(default="", max_length=2)
+    postal_code: str = Field(default="", max_length=10)
+    latitude: float | None = None
+    longitude: float | None = None
+    lat_band: int | None = None
+    geo_x: float | None = None
+    geo_y: float | None = None
+    geo_z: float | None = None
+    online_url: str = Field(default="", max_length=1000)
+    online_phone: str = Field(default="", max_length=200)
+    formats: list[str] = _json_list()
+    formats_original: list[str] = _json_list()
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    first_seen: date
+    last_seen: date
+    active: bool = True
+    content_hash: str = Field(default="", max_length=64)
+
+
+class StateLaw(SQLModel, table=True):
+    """The reviewed kratom-law status of one state or territory."""
+
+    __tablename__ = "state_law"
+
+    state: str = Field(primary_key=True, max_length=2)
+    status: str = Field(default="unknown", max_length=20)
+    law_name: str = Field(default="", max_length=300)
+    citation: str = Field(default="", max_length=300)
+    enacted_on: date | None = None
+    effective_on: date | None = None
+    expires_on: date | None = None
+    minimum_age: int | None = None
+    covers: list[str] = _json_list()
+    seven_oh_rule: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    pending_bills: list[str] = _json_list()
+    sources: list[str] = _json_list()
+    verified_on: date | None = None
+    confidence: str = Field(default="", max_length=1)
+    unconfirmed: bool = False
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class LocalRestriction(SQLModel, table=True):
+    """A city or county rule on kratom or 7-OH inside a state."""
+
+    __tablename__ = "local_restriction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=2, index=True)
+    place: str = Field(default="", max_length=200)
+    county: str = Field(default="", max_length=200)
+    kind: str = Field(max_length=40)
+    source_url: str = Field(default="", max_length=500)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    verified_on: date | None = None
+
+
+class ImportRun(SQLModel, table=True):
+    """One run of an importer, with its counts and the reasons rows were rejected."""
+
+    __tablename__ = "import_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64, index=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running, ok, failed, partial
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    rejected: int = 0
+    rejects: list[dict[str, Any]] = _json_list()
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class GeocodeCache(SQLModel, table=True):
+    """A place an online geocoder found, so the same query is asked only once."""
+
+    __tablename__ = "geocode_cache"
+
+    query: str = Field(primary_key=True, max_length=300)
+    provider: str = Field(max_length=32)
+    latitude: float
+    longitude: float
+    label: str = Field(default="", max_length=500)
+    state: str = Field(default="", max_length=2)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JobLock(SQLModel, table=True):
+    """Who runs a job right now (SQLite; PostgreSQL uses advisory locks instead)."""
+
+    __tablename__ = "job_lock"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime
+    expires_at: datetime
+
+
+class StoreMeta(SQLModel, table=True):
+    """Facts about the store itself, e.g. which taxonomy the service bits were built with."""
+
+    __tablename__ = "store_meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=500)

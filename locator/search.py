@@ -1,0 +1,222 @@
+"""The query engine: origin + radius + filters -> facilities sorted by true distance.
+
+How a search runs:
+1. the circle becomes one bounding box (two across the 180° meridian) with the exact
+   spherical longitude half-width, so no point inside the circle falls outside a box;
+2. the spatial index (SQLite R*Tree, PostgreSQL GiST on point(lon, lat)) yields candidates
+   in those boxes, with the service and facility-type filters applied in the same query;
+3. the database ranks candidates by the dot product of unit vectors (the cosine of the
+   great-circle angle), drops those beyond the radius and returns one page of ids and the
+   total — no trigonometry in SQL and no ORM objects for candidates (locator/spatial.py);
+4. only the page's rows are joined back to the table, in the same statement, and their
+   distance is the haversine great-circle distance; category badges come from the bits.
+
+Measured (bench/search.py): building SQLAlchemy expressions per request cost more than the
+queries themselves, so the statements are prepared once per shape and only numbers are bound.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from locator.errors import BadQueryError
+from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.spatial import RankedQuery, aggregate_codes, ranked_page
+from locator.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
+
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityQuery:
+    """What a person asked for. ``radius`` None with ``state`` set means the whole state."""
+
+    origin: Point
+    radius: float | None
+    unit: Unit = "mi"
+    categories: tuple[str, ...] = ()
+    facility_types: tuple[str, ...] = ()
+    state: str | None = None
+    page: int = 1
+    per_page: int = 25
+
+    def __post_init__(self) -> None:
+        if self.radius is None and self.state is None:
+            raise BadQueryError("Enter a distance.", field="radius")
+        if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
+            raise BadQueryError("The distance must be a number above zero.", field="radius")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise BadQueryError(f"The page must be between 1 and {MAX_PAGE}.", field="page")
+        if self.per_page < 1:
+            raise BadQueryError("The page size must be at least 1.", field="per_page")
+        for key in self.categories:
+            if category(key) is None:
+                raise BadQueryError(f"“{key}” is not a service we can filter on.", field="service")
+        for code in self.facility_types:
+            if code not in FACILITY_TYPES:
+                raise BadQueryError(f"“{code}” is not a facility type.", field="type")
+
+
+@dataclass(slots=True)
+class FacilityHit:
+    """One facility in a result list, with its distance from the origin."""
+
+    id: int
+    name: str
+    name2: str
+    street1: str
+    street2: str
+    city: str
+    state: str
+    zip: str
+    phone: str
+    intake_phone: str
+    hotline_phone: str
+    website: str
+    latitude: float | None
+    longitude: float | None
+    location_approximate: bool
+    facility_types: tuple[str, ...]
+    services_known: bool
+    service_bits_lo: int
+    service_bits_hi: int
+    source: str
+    source_note: str
+    last_seen: date
+    distance: float | None
+    codes: frozenset[str] = field(default_factory=frozenset)  # only when asked for
+
+    def category_labels(self, group: str | None = None) -> list[str]:
+        """Return the labels of the user-facing categories this facility matches."""
+        return categories_for_bits(self.service_bits_lo, self.service_bits_hi, group)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A page of results and what it is a page of."""
+
+    query: FacilityQuery
+    hits: list[FacilityHit]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page < self.pages
+
+
+HIT_FIELDS = (
+    "id",
+    "name",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "intake_phone",
+    "hotline_phone",
+    "website",
+    "latitude",
+    "longitude",
+    "location_approximate",
+    "facility_types",
+    "services_known",
+    "service_bits_lo",
+    "service_bits_hi",
+    "source",
+    "source_note",
+    "last_seen",
+)
+
+
+def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = False) -> SearchPage:
+    """Return one page of active facilities matching ``query``, nearest first.
+
+    Category badges come from the service bits; ``with_codes`` also loads every service code
+    of the page's facilities (the API lists them; the result page does not need them).
+    """
+    connection = session.connection()
+    rows = _page_rows(connection, query, with_codes=with_codes)
+    total = int(rows[0][0]) if rows else 0
+    if not rows and query.page > 1:
+        total = count_matches(session=session, query=query)
+    hits = [_hit(row, query.origin, query.unit, with_codes) for row in rows]
+    return SearchPage(query=query, hits=hits, total=total)
+
+
+def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Return the SQL conditions (on alias ``t``) and parameters of the query's filters."""
+    conditions = ["t.active"]
+    params: dict[str, Any] = {}
+    for key in query.categories:
+        column, mask = category_mask(key)  # keys checked in FacilityQuery
+        conditions.append(f"(t.{column} & {mask}) != 0")
+    if query.facility_types:  # codes checked against FACILITY_TYPES in FacilityQuery
+        types = [f"t.facility_types LIKE '%,{code},%'" for code in query.facility_types]
+        conditions.append("(" + " OR ".join(types) + ")")
+    if query.state:
+        conditions.append("t.state = :state")
+        params["state"] = query.state
+    return tuple(conditions), params
+
+
+def _page_rows(connection: Connection, query: FacilityQuery, *, with_codes: bool) -> list[Any]:
+    """Return the page's rows: (total, dot, *HIT_FIELDS[, codes]), nearest first."""
+    conditions, filters = facility_conditions(query)
+    codes = aggregate_codes(connection.dialect.name, "facility_service", "facility_id")
+    return ranked_page(
+        connection,
+        RankedQuery("facility", conditions, HIT_FIELDS, (codes,) if with_codes else ()),
+        query.origin,
+        None if query.radius is None else to_km(query.radius, query.unit),
+        limit=query.per_page,
+        offset=(query.page - 1) * query.per_page,
+        params=filters,
+    )
+
+
+def count_matches(*, session: Session, query: FacilityQuery) -> int:
+    """Count every facility the query matches (used past the last page)."""
+    rows = _page_rows(session.connection(), replace(query, page=1, per_page=1), with_codes=False)
+    return int(rows[0][0]) if rows else 0
+
+
+def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
+    """Turn one page row (total, dot, *HIT_FIELDS[, codes]) into a FacilityHit."""
+    values = list(row[2 : 2 + len(HIT_FIELDS)])
+    lat, lon = values[_LAT], values[_LON]
+    distance = None
+    if lat is not None and lon is not None:
+        distance = from_km(haversine_km_raw(origin.lat, origin.lon, lat, lon), unit)
+    values[_TYPES] = tuple(t for t in values[_TYPES].split(",") if t)
+    values[_APPROX] = bool(values[_APPROX])
+    values[_KNOWN] = bool(values[_KNOWN])
+    if isinstance(values[_SEEN], str):  # SQLite gives dates back as text to a raw statement
+        values[_SEEN] = date.fromisoformat(values[_SEEN])
+    codes = row[-1] if with_codes else None
+    found = frozenset(codes.split(",")) if codes else frozenset()
+    return FacilityHit(*values, distance, found)  # type: ignore[call-arg]  # HIT_FIELDS order
+
+
+_LAT, _LON, _TYPES, _APPROX, _KNOWN, _SEEN = (
+    HIT_FIELDS.index(name)
+    for name in (
+        "latitude",
+        "longitude",
+        "facility_types",
+        "location_approximate",
+        "services_known",
+        "last_seen",
+    )
+)

@@ -1,0 +1,157 @@
+"""The JSON API (v1): the same searches as the pages, with distances, paging and provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+
+from locator.coverage import facility_coverage
+from locator.db import get_session
+from locator.gazetteer import Place
+from locator.models import Facility
+from locator.search import FacilityHit, SearchPage, find_nearby
+from locator.taxonomy import CATEGORIES, GROUPS, categories_for_bits
+from locator.views.facilities import facility_codes
+from locator.views.params import parse_search
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+DISCLAIMER = (
+    "Directory information, not medical advice. Listings can be out of date: call before "
+    "going. In a crisis call or text 988; SAMHSA National Helpline 1-800-662-4357."
+)
+
+
+@bp.get("/facilities")
+def facilities() -> Response:
+    """Search facilities: near=<place> or lat/lon, radius, unit, service, type, page."""
+    found = parse_search(
+        request.args, current_app.config, current_app.extensions["geocoder"], get_session()
+    )
+    page = find_nearby(session=get_session(), query=found.query, with_codes=True)
+    return jsonify(_page_json(page, found.place))
+
+
+@bp.get("/facilities/<id:facility_id>")
+def facility(facility_id: int) -> Response:
+    """Return one facility with its services and provenance."""
+    session = get_session()
+    row = session.get(Facility, facility_id)
+    if row is None:
+        abort(404, f"There is no facility with id {facility_id}.")
+    codes = facility_codes(session=session, facility_id=facility_id)
+    body = _facility_json(row, codes)
+    body["unmapped_services"] = row.unmapped_services
+    body["first_seen"] = row.first_seen.isoformat()
+    return jsonify({"facility": body, "disclaimer": DISCLAIMER})
+
+
+@bp.get("/services")
+def services() -> Response:
+    """List the service filters the search accepts, grouped as on the search page."""
+    return jsonify(
+        {
+            "groups": [{"key": g.key, "label": g.label} for g in GROUPS],
+            "services": [
+                {"key": c.key, "label": c.label, "group": c.group, "codes": sorted(c.codes)}
+                for c in CATEGORIES
+            ],
+        }
+    )
+
+
+@bp.get("/coverage")
+def coverage() -> Response:
+    """Say what the loaded data covers: counts, states, sources and dates."""
+    found = facility_coverage(session=get_session())
+    return jsonify(
+        {
+            "facilities": found.facilities,
+            "states": list(found.states),
+            "sources": [
+                {
+                    "source": s.source,
+                    "note": s.note,
+                    "facilities": s.facilities,
+                    "states": list(s.states),
+                    "last_seen_oldest": s.oldest.isoformat(),
+                    "last_seen_newest": s.newest.isoformat(),
+                }
+                for s in found.sources
+            ],
+        }
+    )
+
+
+def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
+    query = page.query
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    links: dict[str, str | None] = {"next": None, "prev": None}
+    if page.has_next:
+        links["next"] = url_for("api.facilities", **{**args, "page": query.page + 1})
+    if query.page > 1:
+        links["prev"] = url_for("api.facilities", **{**args, "page": query.page - 1})
+    return {
+        "origin": {
+            "label": place.label,
+            "kind": place.kind,
+            "lat": place.point.lat,
+            "lon": place.point.lon,
+            "note": place.note or None,
+        },
+        "radius": query.radius,
+        "unit": query.unit,
+        "state": query.state,
+        "services": list(query.categories),
+        "types": list(query.facility_types),
+        "total": page.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "pages": page.pages,
+        "links": links,
+        "results": [_hit_json(hit, query.unit) for hit in page.hits],
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def _hit_json(hit: FacilityHit, unit: str) -> dict[str, Any]:
+    distance = None if hit.distance is None else round(hit.distance, 2)
+    return {"id": hit.id, "distance": distance, "unit": unit, **_listing_json(hit, hit.codes)}
+
+
+def _facility_json(row: Facility, codes: frozenset[str]) -> dict[str, Any]:
+    return {"id": row.id, "active": row.active, **_listing_json(row, codes)}
+
+
+def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[str, Any]:
+    """Return the fields a search result and a facility record share."""
+    types = item.facility_types
+    return {
+        "name": item.name,
+        "name2": item.name2,
+        "address": {
+            "street1": item.street1,
+            "street2": item.street2,
+            "city": item.city,
+            "state": item.state,
+            "zip": item.zip,
+        },
+        "phone": item.phone or None,
+        "intake_phone": item.intake_phone or None,
+        "hotline_phone": item.hotline_phone or None,
+        "website": item.website or None,
+        "latitude": item.latitude,
+        "longitude": item.longitude,
+        "location_approximate": item.location_approximate,
+        "facility_types": [t for t in (types.split(",") if isinstance(types, str) else types) if t],
+        "services_known": item.services_known,
+        "services": sorted(codes),
+        "categories": categories_for_bits(item.service_bits_lo, item.service_bits_hi),
+        "source": {
+            "name": item.source,
+            "note": item.source_note,
+            "last_seen": item.last_seen.isoformat(),
+        },
+        "url": url_for("facilities.detail", facility_id=item.id, _external=True),
+    }

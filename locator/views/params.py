@@ -1,0 +1,150 @@
+"""Read search parameters from a request, with a plain sentence for every bad value."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from werkzeug.datastructures import MultiDict
+
+from locator.errors import BadQueryError
+from locator.gazetteer import Place
+from locator.geo import Point, Unit
+from locator.geocoder import Geocoder
+from locator.search import FacilityQuery
+from locator.taxonomy import FACILITY_TYPES, categories_by_key
+
+MAX_NUMBER_TEXT = 32
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A validated search: where from and what to find."""
+
+    place: Place
+    query: FacilityQuery
+
+
+def list_param(args: MultiDict[str, str], name: str) -> list[str]:
+    """Read a repeatable parameter that may also hold comma-separated values."""
+    values: list[str] = []
+    for raw in args.getlist(name):
+        values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return list(dict.fromkeys(values))
+
+
+def number_param(
+    args: Mapping[str, str], name: str, *, default: float | None, what: str, example: str
+) -> float | None:
+    """Read a finite number, or raise a BadQueryError naming the parameter."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        if len(raw) > MAX_NUMBER_TEXT:
+            raise ValueError(raw)
+        value = float(raw)
+    except ValueError:
+        raise BadQueryError(f"The {what} must be a number, like {example}.", field=name) from None
+    if not math.isfinite(value):
+        raise BadQueryError(f"The {what} must be a number, like {example}.", field=name)
+    return value
+
+
+def int_param(args: Mapping[str, str], name: str, *, default: int, what: str) -> int:
+    """Read a whole number, or raise a BadQueryError naming the parameter."""
+    value = number_param(args, name, default=default, what=what, example="2")
+    assert value is not None
+    if value != int(value):
+        raise BadQueryError(f"The {what} must be a whole number.", field=name)
+    return int(value)
+
+
+def parse_unit(args: Mapping[str, str], config: Mapping[str, Any]) -> Unit:
+    """Read the distance unit: mi or km."""
+    unit = (args.get("unit") or config["DEFAULT_UNIT"]).strip().lower()
+    if unit not in ("mi", "km"):
+        raise BadQueryError("Choose the distance unit mi (miles) or km.", field="unit")
+    return cast(Unit, unit)
+
+
+def parse_radius(args: Mapping[str, str], config: Mapping[str, Any], unit: Unit) -> float:
+    """Read the radius and check it is above zero and at most the configured maximum."""
+    radius = number_param(
+        args, "radius", default=float(config["DEFAULT_RADIUS"]), what="distance", example="25"
+    )
+    assert radius is not None
+    limit = config["MAX_RADIUS"]
+    name = "miles" if unit == "mi" else "km"
+    if radius <= 0:
+        raise BadQueryError(f"The distance must be above zero, like 25 {name}.", field="radius")
+    if radius > limit:
+        raise BadQueryError(f"The distance can be at most {limit} {name}.", field="radius")
+    return radius
+
+
+def parse_origin(args: Mapping[str, str], geocoder: Geocoder, session: Any) -> Place:
+    """Return the place to search from: ``near`` text, or ``lat`` and ``lon``."""
+    lat = number_param(args, "lat", default=None, what="latitude", example="38.03")
+    lon = number_param(args, "lon", default=None, what="longitude", example="-78.48")
+    if lat is not None or lon is not None:
+        if lat is None or lon is None:
+            raise BadQueryError("Give both a latitude (lat) and a longitude (lon).", field="lat")
+        point = Point(lat, lon)
+        return Place(point, "your location", "coordinates")
+    return geocoder.locate(args.get("near") or "", session=session)
+
+
+def parse_filters(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the chosen service categories and facility types, each checked."""
+    services = list_param(args, "service")
+    known = categories_by_key()
+    for key in services:
+        if key not in known:
+            raise BadQueryError(
+                f"“{key[:40]}” is not a service we can filter on. Choose one from the list, "
+                "for example detox, outpatient, residential or telehealth.",
+                field="service",
+            )
+    types = [t.upper() for t in list_param(args, "type")]
+    for code in types:
+        if code not in FACILITY_TYPES:
+            raise BadQueryError(
+                f"“{code[:40]}” is not a facility type; use one of {', '.join(FACILITY_TYPES)}.",
+                field="type",
+            )
+    return tuple(services), tuple(types)
+
+
+def parse_search(
+    args: MultiDict[str, str], config: Mapping[str, Any], geocoder: Geocoder, session: Any
+) -> SearchRequest:
+    """Validate every parameter of a facility search.
+
+    Raises:
+        BadQueryError: with a sentence saying what to enter instead.
+    """
+    unit = parse_unit(args, config)
+    radius = parse_radius(args, config, unit)
+    services, types = parse_filters(args)
+    page = int_param(args, "page", default=1, what="page number")
+    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
+        raise BadQueryError(
+            f"The page size must be between 1 and {config['MAX_PAGE_SIZE']}.", field="per_page"
+        )
+    place = parse_origin(args, geocoder, session)
+    whole_state = place.kind == "state"
+    query = FacilityQuery(
+        origin=place.point,
+        radius=None if whole_state else radius,
+        unit=unit,
+        categories=services,
+        facility_types=types,
+        state=place.state if whole_state else None,
+        page=page,
+        per_page=per_page,
+    )
+    return SearchRequest(place=place, query=query)

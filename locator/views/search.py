@@ -1,0 +1,58 @@
+"""The home page and the facility search page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+
+from locator.coverage import facility_coverage
+from locator.db import get_session
+from locator.errors import BadQueryError
+from locator.search import find_nearby
+from locator.views.params import parse_search
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    """Show the search form and what the loaded data covers."""
+    return render_template(
+        "index.html", coverage=facility_coverage(session=get_session()), form=request.args
+    )
+
+
+@bp.get("/search")
+def results() -> tuple[str, int] | str:
+    """Search facilities near a place; a bad value re-shows the form with a sentence."""
+    if not (request.args.get("near") or request.args.get("lat")):
+        return render_template(
+            "search.html",
+            form=request.args,
+            page=None,
+            place=None,
+            error="Enter a place: a 5-digit ZIP code or a city and state.",
+        ), 400
+    try:
+        found = parse_search(
+            request.args, current_app.config, current_app.extensions["geocoder"], get_session()
+        )
+    except BadQueryError as exc:
+        return _form_with_error(exc), 400
+    page = find_nearby(session=get_session(), query=found.query)
+    return render_template(
+        "search.html", form=request.args, page=page, place=found.place, error=None
+    )
+
+
+def _form_with_error(exc: BadQueryError) -> str:
+    context: dict[str, Any] = {
+        "form": request.args,
+        "page": None,
+        "place": None,
+        "error": str(exc),
+        "field": exc.field,
+        "suggestions": getattr(exc, "suggestions", []),
+    }
+    return render_template("search.html", **context)

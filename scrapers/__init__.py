@@ -1,0 +1,1 @@
+"""Importers, one module per source; they import locator, never the reverse."""

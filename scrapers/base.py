@@ -1,0 +1,287 @@
+"""The import pipeline every source shares: validate, merge, upsert in one transaction, report.
+
+An importer's parser yields records (or ``Rejected`` rows with a reason); ``run_import``
+merges duplicates by key, compares each merged record with the stored row by content hash,
+inserts, updates or leaves it, deactivates rows a full refresh no longer lists, and writes an
+ImportRun. Any error before the commit rolls the whole write back, so a failed or half-fetched
+run leaves the previous data exactly as it was; the ImportRun still records the failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from locator.errors import LocatorError
+from locator.models import ImportRun, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_REJECTS = 500
+BATCH_SIZE = 500
+
+
+class ImportError_(LocatorError):
+    """Base of the errors that fail an import run (named so it does not shadow ImportError)."""
+
+
+class FeedSchemaError(ImportError_):
+    """The feed's shape changed: expected keys or columns are missing."""
+
+
+class EmptyFeedError(ImportError_):
+    """The feed parsed to nothing; an empty national feed is an outage, not a closure."""
+
+
+class FetchError(ImportError_):
+    """The source could not be fetched (network failure, error status, error page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row that was not imported, with what identifies it and why."""
+
+    row: str
+    reason: str
+
+
+class Record(Protocol):
+    """What every importer's records offer to the pipeline."""
+
+    @property
+    def source_key(self) -> str: ...
+
+    def fingerprint(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(slots=True)
+class Stored:
+    """What the pipeline needs to know of a stored row."""
+
+    id: int
+    content_hash: str
+    active: bool
+
+
+class Writer(Protocol[R]):
+    """Reads and writes one table for the pipeline (facilities, meetings, ...)."""
+
+    def merge(self, first: R, second: R) -> R: ...
+
+    def existing(self, session: Session, keys: list[str]) -> dict[str, Stored]: ...
+
+    def insert(self, session: Session, records: list[tuple[R, str]], seen_on: date) -> None: ...
+
+    def update(
+        self, session: Session, records: list[tuple[int, R, str]], seen_on: date
+    ) -> None: ...
+
+    def touch(self, session: Session, ids: list[int], seen_on: date) -> None: ...
+
+    def active_ids(self, session: Session) -> set[int]: ...
+
+    def deactivate(self, session: Session, ids: list[int]) -> None: ...
+
+
+@dataclass
+class ImportReport:
+    """The counts of one run, shown by the CLI and stored as an ImportRun."""
+
+    source: str
+    status: str = "running"
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    rejected: int = 0
+    rejects: list[Rejected] = field(default_factory=list)
+    error: str = ""
+    run_id: int | None = None
+
+    def reject(self, rejected: Rejected) -> None:
+        self.rejected += 1
+        self.rejects.append(rejected)
+
+    def summary(self) -> str:
+        """Return the one-paragraph report printed at the end of a run."""
+        text = (
+            f"{self.source}: {self.status} — fetched {self.fetched}, inserted {self.inserted}, "
+            f"updated {self.updated}, unchanged {self.unchanged}, "
+            f"deactivated {self.deactivated}, rejected {self.rejected}"
+        )
+        if self.error:
+            text += f"\nerror: {self.error}"
+        for rejected in self.rejects[:20]:
+            text += f"\n  rejected {rejected.row}: {rejected.reason}"
+        if self.rejected > 20:
+            text += f"\n  … and {self.rejected - 20} more rejected rows (see the import run)"
+        return text
+
+
+def content_hash(fingerprint: dict[str, Any]) -> str:
+    """Hash a record's comparable content, so unchanged rows are recognised cheaply."""
+    blob = json.dumps(fingerprint, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def run_import(
+    engine: Engine,
+    *,
+    source: str,
+    items: Iterable[R | Rejected],
+    writer: Writer[R],
+    seen_on: date,
+    full_refresh: bool = False,
+    allow_empty: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``items`` into the store in one transaction and record an ImportRun.
+
+    Args:
+        items: the parser's output; it may raise FeedSchemaError or FetchError part-way.
+        full_refresh: the items are everything the source lists (within the writer's
+            scope), so stored rows not among them become inactive.
+        allow_empty: a source that can legitimately be empty (declared, never assumed).
+        progress: called with the number of rows read so far.
+
+    Raises:
+        ImportError_: the run failed; nothing was written but the failed ImportRun.
+    """
+    report = ImportReport(source=source)
+    report.run_id = _start_run(engine, source)
+    try:
+        with Session(engine) as session:
+            merged = _collect(items, report, writer, progress)
+            if not merged and not allow_empty:
+                raise EmptyFeedError(
+                    f"The {source} feed held no usable rows "
+                    f"({report.fetched} read, {report.rejected} rejected); nothing was changed."
+                )
+            active_before = writer.active_ids(session) if full_refresh else set()
+            seen = _write(session, merged, writer, report, seen_on)
+            if full_refresh:
+                missing = sorted(active_before - seen)
+                for start in range(0, len(missing), BATCH_SIZE):
+                    writer.deactivate(session, missing[start : start + BATCH_SIZE])
+                report.deactivated = len(missing)
+            session.commit()
+        report.status = "partial" if report.rejected else "ok"
+    except ImportError_ as exc:
+        _fail(report, str(exc))
+        raise
+    except Exception as exc:
+        _fail(report, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        _finish_run(engine, report)
+    return report
+
+
+def _fail(report: ImportReport, message: str) -> None:
+    report.status = "failed"
+    report.error = message
+    report.inserted = report.updated = report.unchanged = report.deactivated = 0
+
+
+def _collect(
+    items: Iterable[R | Rejected],
+    report: ImportReport,
+    writer: Writer[R],
+    progress: Callable[[int], None] | None,
+) -> dict[str, R]:
+    merged: dict[str, R] = {}
+    for item in items:
+        report.fetched += 1
+        if progress is not None:
+            progress(report.fetched)
+        if isinstance(item, Rejected):
+            report.reject(item)
+            continue
+        key = item.source_key
+        previous = merged.get(key)
+        merged[key] = item if previous is None else writer.merge(previous, item)
+    return merged
+
+
+def _write(
+    session: Session, merged: dict[str, R], writer: Writer[R], report: ImportReport, seen_on: date
+) -> set[int]:
+    """Insert, update or touch every merged record; return the ids of stored rows seen."""
+    seen: set[int] = set()
+    keys = list(merged)
+    for start in range(0, len(keys), BATCH_SIZE):
+        batch = keys[start : start + BATCH_SIZE]
+        stored = writer.existing(session, batch)
+        inserts: list[tuple[R, str]] = []
+        updates: list[tuple[int, R, str]] = []
+        unchanged: list[int] = []
+        for key in batch:
+            record = merged[key]
+            digest = content_hash(record.fingerprint())
+            row = stored.get(key)
+            if row is None:
+                inserts.append((record, digest))
+            elif row.content_hash != digest or not row.active:
+                updates.append((row.id, record, digest))
+            else:
+                unchanged.append(row.id)
+        writer.insert(session, inserts, seen_on)
+        writer.update(session, updates, seen_on)
+        writer.touch(session, unchanged, seen_on)
+        report.inserted += len(inserts)
+        report.updated += len(updates)
+        report.unchanged += len(unchanged)
+        seen.update(unchanged)
+        seen.update(row_id for row_id, _record, _digest in updates)
+    return seen
+
+
+def _start_run(engine: Engine, source: str) -> int:
+    with Session(engine) as session:
+        run = ImportRun(source=source, started_at=utcnow(), status="running")
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def _finish_run(engine: Engine, report: ImportReport) -> None:
+    with Session(engine) as session:
+        run = session.get(ImportRun, report.run_id)
+        if run is None:  # pragma: no cover - the row was written at the start
+            return
+        run.finished_at = utcnow()
+        run.status = report.status
+        for name in ("fetched", "inserted", "updated", "unchanged", "deactivated", "rejected"):
+            setattr(run, name, getattr(report, name))
+        run.rejects = [
+            {"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_STORED_REJECTS]
+        ]
+        run.error = report.error
+        session.add(run)
+        session.commit()
+    log.info(report.summary())
+
+
+def iter_batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Yield lists of at most ``size`` items."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

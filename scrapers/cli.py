@@ -1,0 +1,106 @@
+"""Importer commands of `locator`: init, seed, import <source>, snapshot building."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from locator.db import get_engine, migrate
+from scrapers import samhsa, snapshot
+from scrapers.base import ImportError_, ImportReport, run_import
+from scrapers.facilities import FacilityWriter
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Migrate the database and load the embedded data on first run (no network)."""
+    engine = get_engine()
+    migrate(engine)
+    reports = snapshot.seed(engine)
+    for report in reports:
+        click.echo(report.summary())
+    if not reports:
+        click.echo("Embedded data already loaded; nothing to do.")
+
+
+@click.command("seed")
+@click.option("--force", is_flag=True, help="Load the snapshots even if facilities exist.")
+@with_appcontext
+def seed_command(force: bool) -> None:
+    """Load the embedded codebooks and facility snapshots from data/."""
+    for report in snapshot.seed(get_engine(), only_if_empty=not force):
+        click.echo(report.summary())
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import a source into the store (from a file, or live where the source allows)."""
+
+
+@import_group.command("samhsa")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="A saved FindTreatment.gov JSON response (a page or a list).",
+)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="The file lists every facility: deactivate stored ones it lacks.",
+)
+@with_appcontext
+def import_samhsa(path: Path, full_refresh: bool) -> None:
+    """Import FindTreatment.gov facilities."""
+    with path.open(encoding="utf-8") as handle:
+        try:
+            data = json.load(handle)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"{path} is not JSON: {exc}") from exc
+    pages = data if isinstance(data, list) else [data]
+    writer = FacilityWriter(
+        source=samhsa.SOURCE,
+        source_note=f"SAMHSA FindTreatment.gov, imported from the file {path.name}.",
+        source_url=samhsa.SOURCE_URL,
+    )
+    _report(
+        lambda: run_import(
+            get_engine(),
+            source=samhsa.SOURCE,
+            items=samhsa.parse_pages(pages),
+            writer=writer,
+            seen_on=date.today(),
+            full_refresh=full_refresh,
+        )
+    )
+
+
+@click.command("snapshot-samhsa")
+@click.argument("response", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--note", required=True, help="Where the response came from, for people.")
+@click.option("--url", "url", required=True, help="Where the response can be found.")
+@click.option("--sample/--complete", default=True, show_default=True)
+def snapshot_samhsa(response: Path, as_of: datetime, note: str, url: str, sample: bool) -> None:
+    """Print a data/ snapshot built from a saved FindTreatment.gov response."""
+    built = snapshot.build_samhsa_snapshot(
+        response, as_of=as_of.date(), source_note=note, source_url=url, sample=sample
+    )
+    json.dump(built, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _report(run: Callable[[], ImportReport]) -> None:
+    try:
+        report: ImportReport = run()
+    except ImportError_ as exc:
+        raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
+    click.echo(report.summary())

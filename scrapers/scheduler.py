@@ -1,0 +1,106 @@
+"""The one scheduler process (`locator scheduler`): APScheduler 3.x running importer jobs.
+
+Jobs are listed in JOBS with the setting that holds their cron expression (empty = off) and
+the function that runs them: ``function(engine, config)``. Every run holds the job's database
+lock (scrapers/locks.py), so a second scheduler, or a manual import at the same moment, does
+not run the job twice. The web app never starts this: each web worker would run every job.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import Engine
+
+from locator.db import get_engine
+from scrapers.locks import JobBusyError, job_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A scheduled importer: its name, the setting with its cron line, and what it runs."""
+
+    name: str
+    setting: str
+    target: str  # "module:function", imported when the job runs
+
+    def function(self) -> Callable[[Engine, Mapping[str, Any]], Any]:
+        module, _, attribute = self.target.partition(":")
+        found: Callable[[Engine, Mapping[str, Any]], Any] = getattr(
+            importlib.import_module(module), attribute
+        )
+        return found
+
+
+JOBS: tuple[JobSpec, ...] = ()
+
+
+def run_job(spec: JobSpec, engine: Engine, config: Mapping[str, Any]) -> Any:
+    """Run one job under its lock; a busy lock is logged and skipped, not an error."""
+    try:
+        with job_lock(engine, spec.name, hours=config["JOB_LOCK_HOURS"]):
+            log.info("job %s: starting", spec.name)
+            return spec.function()(engine, config)
+    except JobBusyError as exc:
+        log.warning("job %s: %s", spec.name, exc)
+        return None
+
+
+def build_scheduler(
+    engine: Engine,
+    config: Mapping[str, Any],
+    jobs: tuple[JobSpec, ...] = JOBS,
+    scheduler: BaseScheduler | None = None,
+) -> BaseScheduler:
+    """Add every job whose cron setting is not empty to a (blocking) scheduler."""
+    zone = config["SCHEDULER_TIMEZONE"]
+    scheduler = scheduler or BlockingScheduler(timezone=zone)
+    for spec in jobs:
+        cron = str(config.get(spec.setting, "")).strip()
+        if not cron:
+            log.info("job %s: off (%s is empty)", spec.name, spec.setting.lower())
+            continue
+        scheduler.add_job(
+            run_job,
+            CronTrigger.from_crontab(cron, timezone=zone),
+            args=[spec, engine, config],
+            id=spec.name,
+            name=spec.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    return scheduler
+
+
+@click.command("scheduler")
+@click.option("--once", "once", metavar="JOB", help="Run one job now, under its lock, and exit.")
+@with_appcontext
+def scheduler_command(once: str | None) -> None:
+    """Run the importer jobs on their schedules (the only scheduler process)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine, config = get_engine(), current_app.config
+    if once:
+        specs = {spec.name: spec for spec in JOBS}
+        if once not in specs:
+            raise click.ClickException(f"No job {once!r}; jobs: {', '.join(specs) or 'none'}")
+        run_job(specs[once], engine, config)
+        return
+    scheduler = build_scheduler(engine, config)
+    for job in scheduler.get_jobs():
+        click.echo(f"{job.name}: {job.trigger}")
+    if not scheduler.get_jobs():
+        raise click.ClickException("No job is scheduled: every schedule_* setting is empty.")
+    scheduler.start()

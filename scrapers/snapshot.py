@@ -1,0 +1,132 @@
+"""The embedded data in data/: SAMHSA codebooks and dated facility snapshots, loaded offline.
+
+A snapshot is JSON in the project's own format: where the rows came from, as of when, whether
+it is a sample, and the facility records exactly as ``FacilityRecord.to_json`` writes them.
+``build_samhsa_snapshot`` makes one from a saved FindTreatment.gov response with the same
+parser the live importer uses, so the shipped file can be re-derived and checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlmodel import Session, col
+
+from locator.models import Facility, ServiceCode
+from locator.paths import DATA_DIR
+from scrapers import samhsa
+from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
+from scrapers.facilities import (
+    FacilityRecord,
+    FacilityWriter,
+    ensure_service_bits,
+    merge_facilities,
+)
+
+FORMAT = "treatment-locator/facility-snapshot/1"
+SNAPSHOT_DIR = DATA_DIR / "samhsa" / "snapshots"
+CODEBOOK_VINTAGES = {"service_codes_2018.csv": "2018", "service_codes_nsumhss.csv": "N-SUMHSS"}
+
+
+def build_samhsa_snapshot(
+    response: Path, *, as_of: date, source_note: str, source_url: str, sample: bool
+) -> dict[str, Any]:
+    """Turn a saved FindTreatment.gov response (one page or a list of pages) into a snapshot."""
+    with response.open(encoding="utf-8") as handle:
+        data = json.load(handle)
+    pages = data if isinstance(data, list) else [data]
+    records: dict[str, FacilityRecord] = {}
+    rejected: list[dict[str, str]] = []
+    for item in samhsa.parse_pages(pages):
+        if isinstance(item, Rejected):
+            rejected.append({"row": item.row, "reason": item.reason})
+            continue
+        previous = records.get(item.key)
+        records[item.key] = item if previous is None else merge_facilities(previous, item)
+    return {
+        "format": FORMAT,
+        "source": samhsa.SOURCE,
+        "source_note": source_note,
+        "source_url": source_url,
+        "as_of": as_of.isoformat(),
+        "sample": sample,
+        "rejected": rejected,
+        "records": [records[key].to_json() for key in sorted(records)],
+    }
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """Read a snapshot file and check its format marker."""
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    if data.get("format") != FORMAT:
+        raise FeedSchemaError(f"{path.name} is not a {FORMAT} file.")
+    return data
+
+
+def snapshot_records(data: dict[str, Any]) -> Iterator[FacilityRecord]:
+    """Yield the facility records of a snapshot."""
+    for record in data["records"]:
+        yield FacilityRecord.from_json(record)
+
+
+def load_snapshot(engine: Engine, path: Path) -> ImportReport:
+    """Import one snapshot file; its rows are dated by the snapshot's as-of date."""
+    data = read_snapshot(path)
+    writer = FacilityWriter(
+        source=data["source"], source_note=data["source_note"], source_url=data["source_url"]
+    )
+    return run_import(
+        engine,
+        source=f"{data['source']}-snapshot",
+        items=snapshot_records(data),
+        writer=writer,
+        seen_on=date.fromisoformat(data["as_of"]),
+    )
+
+
+def load_service_codes(engine: Engine) -> int:
+    """Store every vintage of the SAMHSA service-code reference shipped in data/samhsa/.
+
+    Each vintage is replaced whole, in one transaction, so the table always equals the files.
+    """
+    rows: list[dict[str, str]] = []
+    for filename, vintage in CODEBOOK_VINTAGES.items():
+        with (DATA_DIR / "samhsa" / filename).open(encoding="utf-8", newline="") as handle:
+            rows.extend(
+                {
+                    "vintage": vintage,
+                    "code": row["service_code"],
+                    "category_code": row["category_code"],
+                    "category_name": row["category_name"],
+                    "name": row["service_name"],
+                    "description": row["service_description"],
+                }
+                for row in csv.DictReader(handle)
+            )
+    with engine.begin() as connection:
+        connection.execute(
+            delete(ServiceCode).where(
+                col(ServiceCode.vintage).in_(list(CODEBOOK_VINTAGES.values()))
+            )
+        )
+        connection.execute(insert(ServiceCode), rows)
+    return len(rows)
+
+
+def seed(engine: Engine, *, only_if_empty: bool = True) -> list[ImportReport]:
+    """Load the codebooks and every facility snapshot (on an empty store, by default)."""
+    load_service_codes(engine)
+    with Session(engine) as session:
+        facilities = session.scalar(select(func.count()).select_from(Facility)) or 0
+    reports = []
+    if not (only_if_empty and facilities):
+        reports = [load_snapshot(engine, path) for path in sorted(SNAPSHOT_DIR.glob("*.json"))]
+    ensure_service_bits(engine)
+    return reports

@@ -1,0 +1,162 @@
+"""Fixtures: a real, migrated database per test (SQLite file, or PostgreSQL when asked).
+
+Set LOCATOR_TEST_DATABASE_URL=postgresql+psycopg://127.0.0.1:5432/test to run the suite on
+PostgreSQL; `make test` does both passes. On PostgreSQL the schema is rebuilt once per run
+and every table is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Connection, Engine, event, text
+from sqlmodel import SQLModel
+
+from locator import create_app
+from locator.db import make_engine, migrate
+from scrapers import snapshot
+
+PG_URL = os.environ.get("LOCATOR_TEST_DATABASE_URL", "")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (temporary files)'}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep a developer's config.toml and LOCATOR_* variables out of the tests."""
+    for key in list(os.environ):
+        if key.startswith("LOCATOR_") and key != "LOCATOR_TEST_DATABASE_URL":
+            monkeypatch.delenv(key)
+    empty = tmp_path_factory.getbasetemp() / "empty-config.toml"
+    empty.touch()
+    monkeypatch.setenv("LOCATOR_CONFIG", str(empty))
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close every connection a test's engines opened (apps built in tests, CLI commands).
+
+    An engine dropped without dispose() leaves its pooled connections to the garbage
+    collector; psycopg then warns, and the warning lands on whichever test runs next.
+    """
+    engines: set[Engine] = set()
+
+    def remember(conn: Connection) -> None:
+        engines.add(conn.engine)
+
+    event.listen(Engine, "engine_connect", remember)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "engine_connect", remember)
+        for engine in engines:
+            engine.dispose()
+
+
+def _pg_reset(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+
+
+def _pg_truncate(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Build the migrated (and the migrated + seeded) database once per run."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        _pg_reset(engine)
+        engine.dispose()
+        return {}
+    base = tmp_path_factory.mktemp("templates")
+    paths = {"empty": base / "empty.db", "seeded": base / "seeded.db"}
+    engine = make_engine(f"sqlite:///{paths['empty']}")
+    migrate(engine)
+    engine.dispose()
+    shutil.copy(paths["empty"], paths["seeded"])
+    engine = make_engine(f"sqlite:///{paths['seeded']}")
+    snapshot.seed(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return {k: str(v) for k, v in paths.items()}
+
+
+def _database(kind: str, templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        _pg_truncate(engine)
+        if kind == "seeded":
+            snapshot.seed(engine)
+        engine.dispose()
+        yield PG_URL
+        return
+    target = tmp_path / "locator.db"
+    shutil.copy(templates[kind], target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def empty_db_url(_templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """A migrated database with no rows."""
+    yield from _database("empty", _templates, tmp_path)
+
+
+@pytest.fixture
+def db_url(_templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding the embedded data, as after the first `make run`."""
+    yield from _database("seeded", _templates, tmp_path)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_engine(empty_db_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_db_url)
+    yield engine
+    engine.dispose()
+
+
+def make_app(db_url: str, **overrides: object) -> Flask:
+    """Build an app on ``db_url`` with setting overrides (datasette's make_app_client idea)."""
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, **overrides})
+    return app
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    app = make_app(db_url)
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

@@ -1,0 +1,60 @@
+"""The JSON API: results with distances and paging, provenance, errors as JSON."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+def test_facilities_near_a_place_with_distances(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&radius=10").get_json()
+    assert body["origin"]["kind"] == "zip" and body["unit"] == "mi"
+    distances = [r["distance"] for r in body["results"]]
+    assert distances == sorted(distances) and all(d <= 10 for d in distances)
+    first = body["results"][0]
+    assert first["source"]["last_seen"] == "2019-05-30"
+    assert first["url"].endswith(f"/facilities/{first['id']}")
+    assert "988" in body["disclaimer"]
+
+
+def test_lat_lon_instead_of_near(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?lat=38.03&lon=-78.48&radius=5&unit=km").get_json()
+    assert body["origin"]["kind"] == "coordinates" and body["unit"] == "km"
+    assert all(r["distance"] <= 5 for r in body["results"])
+
+
+def test_paging_links(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&radius=100&per_page=5").get_json()
+    assert body["per_page"] == 5 and body["pages"] == -(-body["total"] // 5)
+    assert body["links"]["prev"] is None
+    second = client.get(body["links"]["next"]).get_json()
+    assert second["page"] == 2
+    assert {r["id"] for r in second["results"]}.isdisjoint({r["id"] for r in body["results"]})
+
+
+def test_service_filter_and_category_labels(client: FlaskClient) -> None:
+    body = client.get(
+        "/api/v1/facilities?near=22903&radius=50&service=telehealth,outpatient"
+    ).get_json()
+    assert body["services"] == ["telehealth", "outpatient"]
+    for result in body["results"]:
+        assert "TELE" in result["services"] and "Telehealth" in result["categories"]
+
+
+def test_one_facility(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities/1").get_json()["facility"]
+    assert body["id"] == 1 and body["source"]["name"] == "samhsa"
+    assert isinstance(body["unmapped_services"], list)
+
+
+def test_unknown_facility_is_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/facilities/424242")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "There is no facility with id 424242."
+
+
+def test_services_and_coverage_listings(client: FlaskClient) -> None:
+    services = client.get("/api/v1/services").get_json()
+    keys = {s["key"] for s in services["services"]}
+    assert {"detox", "outpatient", "residential", "telehealth", "sliding_fee"} <= keys
+    coverage = client.get("/api/v1/coverage").get_json()
+    assert coverage["facilities"] == 23 and coverage["states"] == ["VA"]

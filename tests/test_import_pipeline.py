@@ -1,0 +1,224 @@
+"""run_import: merge, upsert, unchanged re-runs, deactivation, and failures that keep data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from locator.models import Facility, FacilityService, ImportRun
+from scrapers import samhsa
+from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected, run_import
+from scrapers.facilities import FacilityRecord, FacilityWriter, clean_phone, clean_website
+from tests.conftest import FIXTURES
+from tests.utils.facilities import TEST_SOURCE, add_sites, site
+
+SAMPLE = FIXTURES / "feeds" / "samhsa" / "listing_2019_charlottesville.json"
+
+
+def _page() -> dict:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+def _import(engine: Engine, pages: list, **options: object):
+    writer = FacilityWriter(source="samhsa", source_note="test import of the 2019 sample")
+    return run_import(
+        engine,
+        source="samhsa",
+        items=samhsa.parse_pages(pages),
+        writer=writer,
+        seen_on=date(2026, 11, 1),
+        **options,
+    )
+
+
+def _snapshot_of_store(engine: Engine) -> list[tuple]:
+    with Session(engine) as session:
+        facilities = [
+            (f.source_key, f.name, f.phone, f.active, f.last_seen, f.content_hash)
+            for f in session.scalars(select(Facility).order_by(Facility.source_key))
+        ]
+        services = session.execute(
+            select(FacilityService.facility_id, FacilityService.code).order_by(
+                FacilityService.facility_id, FacilityService.code
+            )
+        ).all()
+    return [facilities, [tuple(s) for s in services]]
+
+
+def test_first_import_inserts_and_a_rerun_changes_nothing(empty_engine: Engine) -> None:
+    first = _import(empty_engine, [_page()])
+    assert (first.fetched, first.inserted, first.updated) == (30, 23, 0)
+    second = _import(empty_engine, [_page()])
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 23)
+
+
+def test_a_changed_row_is_updated(empty_engine: Engine) -> None:
+    _import(empty_engine, [_page()])
+    page = _page()
+    page["rows"][0]["phone"] = "434-555-0100"
+    report = _import(empty_engine, [page])
+    assert (report.updated, report.unchanged) == (1, 22)
+    with Session(empty_engine) as session:
+        assert (
+            session.scalar(select(Facility.phone).where(Facility.name2 == "Mohr Center"))
+            == "434-555-0100"
+        )
+
+
+def test_a_site_missing_from_a_full_refresh_becomes_inactive_not_deleted(
+    empty_engine: Engine,
+) -> None:
+    _import(empty_engine, [_page()])
+    page = _page()
+    page["rows"] = [r for r in page["rows"] if r["name2"] != "Mohr Center"]
+    report = _import(empty_engine, [page], full_refresh=True)
+    assert report.deactivated == 1
+    with Session(empty_engine) as session:
+        mohr = session.scalars(select(Facility).where(Facility.name2 == "Mohr Center")).one()
+    assert not mohr.active and mohr.last_seen == date(2026, 11, 1)
+    back = _import(empty_engine, [_page()], full_refresh=True)
+    assert (back.updated, back.deactivated) == (1, 0)
+
+
+def test_one_bad_row_is_rejected_with_a_reason_and_the_rest_imported(empty_engine: Engine) -> None:
+    page = _page()
+    page["rows"][0]["state"] = "XX"
+    page["rows"][1]["latitude"] = "not a number"
+    page["rows"][2]["name1"] = "   "
+    report = _import(empty_engine, [page])
+    assert report.rejected == 3 and report.status == "partial"
+    reasons = " ".join(r.reason for r in report.rejects)
+    assert "unknown state" in reasons and "latitude" in reasons and "no facility name" in reasons
+    with Session(empty_engine) as session:
+        run = session.get(ImportRun, report.run_id)
+    assert run is not None and run.rejected == 3 and len(run.rejects) == 3
+
+
+def _failing_after(pages: list, error: Exception) -> Iterator:
+    yield from samhsa.parse_pages(pages)
+    raise error
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda page: page["rows"][5].pop("latitude"),  # a key vanished
+        lambda page: page.pop("rows"),  # the envelope changed
+        lambda page: page["rows"][3].update(services="Residential"),  # a list became text
+    ],
+)
+def test_a_changed_feed_shape_fails_and_keeps_the_previous_data(
+    empty_engine: Engine, breakage
+) -> None:
+    _import(empty_engine, [_page()])
+    before = _snapshot_of_store(empty_engine)
+    page = _page()
+    page["rows"][0]["phone"] = "434-555-0100"  # a change that must not land
+    breakage(page)
+    with pytest.raises(FeedSchemaError):
+        _import(empty_engine, [page], full_refresh=True)
+    assert _snapshot_of_store(empty_engine) == before
+    with Session(empty_engine) as session:
+        last = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+    assert last is not None and last.status == "failed" and "shape" in last.error
+
+
+def test_an_error_page_served_as_data_is_a_schema_error(empty_engine: Engine) -> None:
+    with pytest.raises(FeedSchemaError):
+        _import(empty_engine, ["<html><body>Service Unavailable</body></html>"])
+
+
+def test_an_empty_feed_fails_and_keeps_the_previous_data(empty_engine: Engine) -> None:
+    _import(empty_engine, [_page()])
+    before = _snapshot_of_store(empty_engine)
+    empty = {**_page(), "rows": []}
+    with pytest.raises(EmptyFeedError):
+        _import(empty_engine, [empty], full_refresh=True)
+    assert _snapshot_of_store(empty_engine) == before
+
+
+def test_a_failure_midway_keeps_data_and_the_next_run_succeeds(empty_engine: Engine) -> None:
+    _import(empty_engine, [_page()])
+    before = _snapshot_of_store(empty_engine)
+    page = _page()
+    page["rows"][0]["phone"] = "434-555-0100"
+    writer = FacilityWriter(source="samhsa", source_note="test")
+    with pytest.raises(ConnectionError):
+        run_import(
+            empty_engine,
+            source="samhsa",
+            items=_failing_after([page], ConnectionError("reset")),
+            writer=writer,
+            seen_on=date(2026, 11, 2),
+            full_refresh=True,
+        )
+    assert _snapshot_of_store(empty_engine) == before
+    report = _import(empty_engine, [page])
+    assert report.status == "ok" and report.updated == 1
+
+
+def test_services_null_means_unknown_not_none(empty_engine: Engine) -> None:
+    page = _page()
+    page["rows"] = [{**page["rows"][7], "services": None, "typeFacility": "OTP"}]
+    _import(empty_engine, [page])
+    with Session(empty_engine) as session:
+        facility = session.scalars(select(Facility)).one()
+    assert facility.services_known is False and facility.facility_types == ",OTP,"
+
+
+def test_unknown_service_names_are_kept_raw(empty_engine: Engine) -> None:
+    page = _page()
+    page["rows"] = [page["rows"][0]]
+    page["rows"][0]["services"].append(
+        {"f1": "New", "f2": "NEW", "f3": "A service SAMHSA added\u00a0"}
+    )
+    _import(empty_engine, [page])
+    with Session(empty_engine) as session:
+        facility = session.scalars(select(Facility)).one()
+    assert {"category": "NEW", "name": "A service SAMHSA added"} in facility.unmapped_services
+
+
+def test_rows_without_a_stable_id_get_the_same_key_every_time() -> None:
+    first = [r for r in samhsa.parse_pages([_page()]) if isinstance(r, FacilityRecord)]
+    page = _page()
+    for row in page["rows"]:
+        row.pop("frid")
+        row["_irow"] += 100
+    second = [r for r in samhsa.parse_pages([page]) if isinstance(r, FacilityRecord)]
+    assert [r.key for r in first] == [r.key for r in second]
+
+
+def test_placeholder_phones_and_bare_websites_are_dropped() -> None:
+    assert clean_phone("(999) 999-9999") == ""
+    assert clean_phone("434-979-8871") == "434-979-8871"
+    assert clean_website("http://") == ""
+    assert clean_website("javascript:alert(1)") == ""
+    assert clean_website("www.regionten.org") == "http://www.regionten.org"
+
+
+def test_rejected_rows_never_abort_the_others(empty_engine: Engine) -> None:
+    writer = FacilityWriter(source=TEST_SOURCE, source_note="test")
+    items = [Rejected("row 1", "bad"), site("ok", 38.0, -78.0)]
+    report = run_import(
+        empty_engine, source=TEST_SOURCE, items=items, writer=writer, seen_on=date(2026, 1, 1)
+    )
+    assert (report.inserted, report.rejected) == (1, 1)
+
+
+def test_merged_duplicates_in_one_run_count_once(empty_engine: Engine) -> None:
+    add_sites(
+        empty_engine,
+        [
+            site("same", 38.0, -78.0, services={"OP"}, types=("SA",)),
+            site("same", 38.0, -78.0, services={"TELE"}, types=("MH",)),
+        ],
+    )
+    with Session(empty_engine) as session:
+        facility = session.scalars(select(Facility)).one()
+        codes = set(session.scalars(select(FacilityService.code)))
+    assert facility.facility_types == ",MH,SA," and codes == {"OP", "TELE"}

@@ -1,0 +1,117 @@
+"""The pages people see, read as parsed HTML."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+
+def soup(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.data[:500]
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.data, "html.parser")
+
+
+PAGES = ["/", "/search?near=22903", "/facilities/1", "/search?near=Narnia", "/no-such-page"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_shows_the_crisis_lines_and_the_not_advice_note(
+    client: FlaskClient, url: str
+) -> None:
+    page = client.get(url)
+    html = BeautifulSoup(page.data, "html.parser")
+    crisis = html.select_one("aside.crisis")
+    assert crisis is not None
+    assert {a["href"] for a in crisis.select("a")} == {"tel:988", "tel:+18006624357"}
+    assert "1-800-662-4357" in crisis.get_text()
+    assert "Not medical or legal advice" in html.select_one("footer").get_text()
+
+
+def test_home_page_says_what_the_data_covers_and_how_to_load_more(client: FlaskClient) -> None:
+    page = soup(client, "/")
+    coverage = page.select_one("section.coverage").get_text(" ", strip=True)
+    assert "23 treatment facilities in Virginia" in coverage
+    assert "not national coverage" in coverage
+    assert "2019-05-30" in coverage and "sample" in coverage
+    assert page.select_one("section.coverage code").get_text() == "locator import samhsa --live"
+
+
+def test_home_page_form_has_labelled_fields(client: FlaskClient) -> None:
+    page = soup(client, "/")
+    form = page.select_one("form.search-form")
+    assert form["action"] == "/search" and form["method"] == "get"
+    for control in form.select("input[id], select[id]"):
+        assert page.select_one(f"label[for={control['id']}]") is not None
+
+
+def test_search_by_zip_lists_results_nearest_first_with_phone_and_directions(
+    client: FlaskClient,
+) -> None:
+    page = soup(client, "/search?near=22903&radius=10")
+    heading = page.select_one("#results-heading").get_text(" ", strip=True)
+    assert heading.endswith("within 10 mi")
+    results = page.select("li.result")
+    assert results
+    distances = [float(r.select_one(".distance").get_text().split()[0]) for r in results]
+    assert distances == sorted(distances)
+    first = results[0]
+    assert first.select_one("a.call")["href"].startswith("tel:+1")
+    assert first.select_one("a[href*='google.com/maps/dir']") is not None
+    assert "2019-05-30" in first.select_one(".provenance").get_text()
+    link = first.select_one("h3 a")["href"]
+    assert link.startswith("/facilities/")
+
+
+def test_service_filter_from_the_form_narrows_the_results(client: FlaskClient) -> None:
+    everything = soup(client, "/search?near=22903&radius=50").select("li.result")
+    telehealth = soup(client, "/search?near=22903&radius=50&service=telehealth").select("li.result")
+    assert 0 < len(telehealth) < len(everything)
+    for result in telehealth:
+        assert "Telehealth" in [li.get_text() for li in result.select(".badges li")]
+
+
+def test_search_keeps_what_was_typed_in_the_form(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=Charlottesville%2C+VA&radius=15&unit=km&service=outpatient")
+    assert page.select_one("#near")["value"] == "Charlottesville, VA"
+    assert page.select_one("#radius")["value"] == "15"
+    assert page.select_one("#unit option[selected]")["value"] == "km"
+    assert page.select_one("#service option[selected]")["value"] == "outpatient"
+
+
+def test_no_results_says_what_to_try(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=99501&radius=5")  # Anchorage: nothing embedded there
+    assert "0 facilities" in page.select_one("#results-heading").get_text()
+    assert "larger distance" in page.get_text()
+
+
+def test_an_unknown_place_re_shows_the_form_with_suggestions(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=Charlotesville%2C+VA", status=400)
+    alert = page.select_one("[role=alert]")
+    assert "could not find" in alert.get_text()
+    suggestions = [a.get_text() for a in alert.select(".suggestions a")]
+    assert "Charlottesville, VA" in suggestions
+    assert page.select_one("#near")["aria-invalid"] == "true"
+
+
+def test_facility_page_shows_services_grouped_and_its_provenance(client: FlaskClient) -> None:
+    results = soup(client, "/search?near=22903&radius=2").select("li.result h3 a")
+    page = soup(client, results[0]["href"])
+    assert page.select_one("h1").get_text()
+    groups = [h.get_text() for h in page.select(".service-group h3")]
+    assert groups[0] == "Type of Care"
+    assert "Where this comes from" in [h.get_text() for h in page.select("h2")]
+    assert "2019-05-30" in page.select_one(".provenance").get_text()
+
+
+def test_missing_facility_is_a_404_page_with_a_sentence(client: FlaskClient) -> None:
+    page = soup(client, "/facilities/999999", status=404)
+    assert "could not find that facility" in page.select_one("[role=alert]").get_text()
+
+
+def test_every_result_shows_its_source_and_date(client: FlaskClient) -> None:
+    for result in soup(client, "/search?near=Virginia").select("li.result"):
+        text = result.select_one(".provenance").get_text()
+        assert "FindTreatment.gov" in text and "Last seen" in text

@@ -1,0 +1,65 @@
+"""Test factory: facilities written through the real import pipeline into a test database.
+
+These rows exist only in the temporary database of one test. Their names say "Test site"
+so nobody could take them for a listing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Engine
+
+from scrapers.base import run_import
+from scrapers.facilities import FacilityRecord, FacilityWriter, facility_key
+
+TEST_SOURCE = "test"
+
+
+def site(
+    name: str,
+    lat: float,
+    lon: float,
+    *,
+    state: str = "VA",
+    city: str = "Testville",
+    services: Iterable[str] | None = (),
+    types: Iterable[str] = ("SA",),
+    street: str = "1 Test Street",
+    zip_code: str = "00000",
+    phone: str = "",
+) -> FacilityRecord:
+    """Return a test facility record at (lat, lon)."""
+    return FacilityRecord(
+        key=facility_key(name, street, city, state, zip_code),
+        name=f"Test site {name}",
+        state=state,
+        street1=street,
+        city=city,
+        zip=zip_code,
+        phone=phone,
+        latitude=lat,
+        longitude=lon,
+        facility_types=frozenset(types),
+        services=None if services is None else frozenset(services),
+    )
+
+
+def add_sites(
+    engine: Engine,
+    records: Iterable[FacilityRecord],
+    *,
+    full_refresh: bool = False,
+    seen_on: date = date(2026, 11, 1),
+) -> None:
+    """Store test facilities through the real writer."""
+    writer = FacilityWriter(source=TEST_SOURCE, source_note="Test rows for one test.")
+    run_import(
+        engine,
+        source=TEST_SOURCE,
+        items=list(records),
+        writer=writer,
+        seen_on=seen_on,
+        full_refresh=full_refresh,
+    )
