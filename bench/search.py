@@ -5,7 +5,7 @@ served), then times, for 10-, 25- and 100-mile searches with and without a servi
 
   (a) the project's own search call, first page of 25 with distances (locator.search);
   (b) the floor: the bare spatial-index query with the same filters, returning candidate ids
-      (R*Tree on SQLite, GiST on PostgreSQL), no ORM;
+      (the covering latitude-band index ix_spatial_facility on both databases), no ORM;
   (c) a SQL full scan computing every haversine distance, sorted, first 25;
   (d) numpy haversine over all rows held in memory (with the filter as a mask), first 25.
 
