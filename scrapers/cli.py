@@ -15,6 +15,7 @@ from locator.db import get_engine, migrate
 from scrapers import samhsa, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
+from scrapers.meeting_snapshot import seed_meetings
 
 
 @click.command("init")
@@ -23,7 +24,7 @@ def init_command() -> None:
     """Migrate the database and load the embedded data on first run (no network)."""
     engine = get_engine()
     migrate(engine)
-    reports = snapshot.seed(engine)
+    reports = snapshot.seed(engine) + seed_meetings(engine)
     for report in reports:
         click.echo(report.summary())
     if not reports:

@@ -339,11 +339,18 @@ class MeetingWriter:
         session.connection().execute(statement, params)
 
     def touch(self, session: Session, ids: list[int], seen_on: date) -> None:
+        # The note follows the latest import: a sample row confirmed by a live run stops
+        # being described as a sample.
         if ids:
             session.execute(
                 update(Meeting)
-                .where(col(Meeting.id).in_(ids), col(Meeting.last_seen) < seen_on)
-                .values(last_seen=seen_on)
+                .where(col(Meeting.id).in_(ids))
+                .values(
+                    source_note=self.source_note,
+                    last_seen=case(
+                        (col(Meeting.last_seen) < seen_on, seen_on), else_=Meeting.last_seen
+                    ),
+                )
             )
 
     def active_ids(self, session: Session) -> set[int]:

@@ -55,3 +55,56 @@ def config(**overrides: Any) -> dict[str, Any]:
 def meetings(engine: Engine) -> dict[str, Meeting]:
     with Session(engine) as session:
         return {m.source_key: m for m in session.scalars(select(Meeting))}
+
+
+def meeting(
+    key: str,
+    *,
+    weekday: int = 1,
+    start: str = "19:00",
+    zone: str = "America/New_York",
+    attendance: str = "in_person",
+    lat: float | None = 38.03,
+    lon: float | None = -78.48,
+    fellowship: str = "NA",
+    formats: tuple[str, ...] = (),
+    url: str = "",
+) -> Any:
+    """A test meeting (its name says so; it exists only in one test's database)."""
+    from datetime import time
+
+    from scrapers.meetings import MeetingRecord
+
+    online = attendance in ("online", "hybrid")
+    return MeetingRecord(
+        key=key,
+        fellowship=fellowship,
+        name=f"Test meeting {key}",
+        weekday=weekday,
+        start_time=time.fromisoformat(start),
+        source_url="https://test.invalid/feed",
+        time_zone=zone,
+        attendance=attendance,
+        street="" if attendance == "online" else "1 Test Street",
+        city="" if attendance == "online" else "Testville",
+        latitude=None if attendance == "online" else lat,
+        longitude=None if attendance == "online" else lon,
+        online_url=url or ("https://test.invalid/join/" + key if online else ""),
+        formats=formats,
+    )
+
+
+def add_meetings(engine: Engine, *records: Any) -> None:
+    """Store test meetings through the real import pipeline."""
+    from datetime import date
+
+    from scrapers.base import run_import
+    from scrapers.meetings import MeetingWriter
+
+    run_import(
+        engine,
+        source="test",
+        items=list(records),
+        writer=MeetingWriter(source="test", source_note="Test rows."),
+        seen_on=date(2026, 11, 1),
+    )
