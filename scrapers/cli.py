@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from locator.db import get_engine, migrate
+from locator.errors import LocatorError
 from scrapers import samhsa, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
@@ -151,7 +152,10 @@ def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: f
     elif live:
         _report(lambda: meeting_import.import_bmlt_live(engine, config, click.echo))
     else:
-        place = current_app.extensions["geocoder"].locate(near)
+        try:
+            place = current_app.extensions["geocoder"].locate(near)
+        except LocatorError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"Refreshing NA meetings within {radius:g} mi of {place.label}")
         _report(
             lambda: meeting_import.import_bmlt_area(

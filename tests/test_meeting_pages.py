@@ -152,6 +152,8 @@ def test_cli_imports_each_kind_of_file(empty_db_url: str) -> None:
     assert "partial" in smart.output and "rejected 1" in smart.output
     neither = runner.invoke(cli, ["import", "smart"])
     assert neither.exit_code != 0 and "exactly one of --file PATH or --live" in neither.output
+    nowhere = runner.invoke(cli, ["import", "bmlt", "--near", "Atlantis, ZZ"])
+    assert nowhere.exit_code != 0 and "could not find the place" in nowhere.output
     off = runner.invoke(cli, ["import", "smart", "--live"])
     assert off.exit_code != 0 and "smart_enabled" in off.output
     app.extensions["engine"].dispose()
