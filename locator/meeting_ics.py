@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from locator.meeting_times import ICS_DAYS, end_time, zone
 
@@ -111,16 +112,16 @@ def _vtimezone(meeting: CalendarMeeting) -> list[str]:
     changes = list(_transitions(start, tz, TRANSITION_YEARS))
     before = start.astimezone(tz).utcoffset() or timedelta(0)
     if not changes:
-        lines.extend(_observance("STANDARD", start.astimezone(tz), before, before, start, tz))
+        lines.extend(_observance("STANDARD", start.astimezone(tz), before, before, start))
     for moment, old, new in changes:
         kind = "DAYLIGHT" if (moment.astimezone(tz).dst() or timedelta(0)) else "STANDARD"
-        lines.extend(_observance(kind, moment.astimezone(tz), old, new, moment, tz))
+        lines.extend(_observance(kind, moment.astimezone(tz), old, new, moment))
     lines.append("END:VTIMEZONE")
     return lines
 
 
 def _observance(
-    kind: str, local: datetime, old: timedelta, new: timedelta, moment: datetime, tz: object
+    kind: str, local: datetime, old: timedelta, new: timedelta, moment: datetime
 ) -> list[str]:
     # DTSTART of an observance is the local time just before the change, in the old offset.
     onset = (moment + old).replace(tzinfo=None)
@@ -141,12 +142,9 @@ def _offset(delta: timedelta) -> str:
 
 
 def _transitions(
-    start: datetime, tz: object, years: int
+    start: datetime, tz: ZoneInfo, years: int
 ) -> Iterator[tuple[datetime, timedelta, timedelta]]:
     """Yield (UTC moment, offset before, offset after) of each change, found by bisection."""
-    from zoneinfo import ZoneInfo
-
-    assert isinstance(tz, ZoneInfo)
     step = timedelta(days=1)
     moment = start
     offset = moment.astimezone(tz).utcoffset()

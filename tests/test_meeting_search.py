@@ -148,3 +148,17 @@ def test_bad_filters_are_refused_with_the_field_named(options, field) -> None:
     with pytest.raises(BadQueryError) as caught:
         MeetingQuery(**options)
     assert caught.value.field == field
+
+
+def test_calendar_for_a_zone_without_daylight_saving_has_one_standard_observance() -> None:
+    from locator.meeting_ics import CalendarMeeting, calendar
+
+    start = next_occurrence(3, time(18, 0), PHOENIX, utc(2026, 7, 6))
+    text = calendar(
+        CalendarMeeting("uid-1", "Test meeting; Phoenix", start, PHOENIX, 90, "", "", "Test."),
+        stamp=utc(2026, 7, 6),
+    )
+    assert text.count("BEGIN:STANDARD") == 1 and "BEGIN:DAYLIGHT" not in text
+    assert "TZOFFSETFROM:-0700\r\nTZOFFSETTO:-0700" in text
+    assert "DTEND;TZID=America/Phoenix:20260708T193000" in text
+    assert "SUMMARY:Test meeting\\; Phoenix" in text
