@@ -93,6 +93,66 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.1,
     ),
     Setting("scheduler_timezone", "UTC", "Time zone the scheduler's cron expressions are read in."),
+    Setting(
+        "bmlt_server_list_url",
+        "https://raw.githubusercontent.com/bmlt-enabled/aggregator/main/serverList.json",
+        "The BMLT aggregator's list of NA root servers ([{id, name, url}]) to import.",
+    ),
+    Setting(
+        "bmlt_extra_servers",
+        ["https://bmlt.virtual-na.org/main_server/"],
+        "BMLT root servers imported besides the list (Virtual NA is not in it).",
+    ),
+    Setting(
+        "bmlt_servers",
+        [],
+        "If not empty, import exactly these BMLT root servers instead of the list and extras.",
+    ),
+    Setting(
+        "bmlt_aggregator_url",
+        "https://aggregator.bmltenabled.org/main_server/",
+        "The BMLT aggregator, asked for the meetings around one place on demand.",
+    ),
+    Setting(
+        "meeting_guide_feeds",
+        [],
+        'Meeting Guide JSON feeds, each "FELLOWSHIP URL", e.g. "AA https://example.org/'
+        'wp-admin/admin-ajax.php?action=meetings".',
+    ),
+    Setting(
+        "meeting_request_interval_seconds",
+        1.0,
+        "Least time between two requests of the BMLT and Meeting Guide importers.",
+        minimum=0.0,
+    ),
+    Setting(
+        "smart_enabled",
+        False,
+        "Crawl SMART Recovery's public meeting pages (no API; check its terms first).",
+    ),
+    Setting(
+        "smart_sitemap_url",
+        "https://meetings.smartrecovery.org/sitemap.xml",
+        "The sitemap listing SMART Recovery's meeting pages.",
+    ),
+    Setting(
+        "smart_request_interval_seconds",
+        2.0,
+        "Least time between two SMART page requests (never below 2 s).",
+        minimum=2.0,
+    ),
+    Setting("schedule_bmlt", "30 3 * * *", "Cron line of the NA (BMLT) refresh; empty = off."),
+    Setting(
+        "schedule_meeting_guide",
+        "0 4 * * *",
+        "Cron line of the Meeting Guide feeds refresh; empty = off.",
+    ),
+    Setting(
+        "schedule_smart",
+        "0 5 * * 0",
+        "Cron line of the SMART crawl (weekly: ~1,250 pages at 2 s each); runs only when "
+        "smart_enabled.",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

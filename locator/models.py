@@ -130,6 +130,26 @@ class Meeting(SQLModel, table=True):
     last_seen: date
     active: bool = True
     content_hash: str = Field(default="", max_length=64)
+    # Added by migration 0005 (meetings import and search).
+    start_minute: int | None = None  # minutes after local midnight, for time-of-day filters
+    format_codes: str = Field(default="", max_length=500)  # ",O,X,S," for LIKE filters
+    format_names: list[str] = _json_list()
+    source_url: str = Field(default="", max_length=500)
+    source_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    location_approximate: bool = False
+    schedule_note: str = Field(default="", max_length=300)
+    also_listed: list[str] = _json_list()  # keys of duplicates merged into this row
+
+
+# Online meetings have no coordinates, so "online, starting soon" seeks this index by
+# attendance and weekday instead of the spatial one (migration 0005).
+Index(
+    "ix_meeting_schedule",
+    Meeting.__table__.c.active,  # type: ignore[attr-defined]
+    Meeting.__table__.c.attendance,  # type: ignore[attr-defined]
+    Meeting.__table__.c.weekday,  # type: ignore[attr-defined]
+    Meeting.__table__.c.start_minute,  # type: ignore[attr-defined]
+)
 
 
 class StateLaw(SQLModel, table=True):

@@ -12,9 +12,11 @@ import click
 from flask.cli import with_appcontext
 
 from locator.db import get_engine, migrate
+from locator.errors import LocatorError
 from scrapers import samhsa, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
+from scrapers.meeting_snapshot import seed_meetings
 
 
 @click.command("init")
@@ -23,7 +25,7 @@ def init_command() -> None:
     """Migrate the database and load the embedded data on first run (no network)."""
     engine = get_engine()
     migrate(engine)
-    reports = snapshot.seed(engine)
+    reports = snapshot.seed(engine) + seed_meetings(engine)
     for report in reports:
         click.echo(report.summary())
     if not reports:
@@ -104,3 +106,104 @@ def _report(run: Callable[[], ImportReport]) -> None:
     except ImportError_ as exc:
         raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
     click.echo(report.summary())
+
+
+# -- meetings ------------------------------------------------------------------------------
+
+_FILE = click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved answer to import instead of fetching.",
+)
+_LIVE = click.option("--live", is_flag=True, help="Fetch every configured source (network).")
+
+
+def _progress(count: int) -> None:
+    if count % 1000 == 0:
+        click.echo(f"  … {count} rows read", err=True)
+
+
+def _one_mode(path: Path | None, live: bool, extra: bool = False) -> None:
+    if (path is not None) + live + extra != 1:
+        raise click.UsageError("Choose exactly one of --file PATH or --live.")
+
+
+@import_group.command("bmlt")
+@_FILE
+@_LIVE
+@click.option("--server", default="", help="Root server a --file came from (if it does not say).")
+@click.option(
+    "--near", default="", help="Refresh one area through the aggregator: a ZIP or City, ST."
+)
+@click.option("--radius", default=25.0, show_default=True, help="Radius of --near, in miles.")
+@with_appcontext
+def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: float) -> None:
+    """Import Narcotics Anonymous meetings from BMLT root servers."""
+    from flask import current_app
+
+    from locator.geo import to_km
+    from scrapers import meeting_import
+
+    _one_mode(path, live, bool(near))
+    engine, config = get_engine(), current_app.config
+    if path is not None:
+        _report(lambda: meeting_import.import_bmlt_file(engine, path, server, progress=_progress))
+    elif live:
+        _report(lambda: meeting_import.import_bmlt_live(engine, config, click.echo))
+    else:
+        try:
+            place = current_app.extensions["geocoder"].locate(near)
+        except LocatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Refreshing NA meetings within {radius:g} mi of {place.label}")
+        _report(
+            lambda: meeting_import.import_bmlt_area(
+                engine, config, place.point, to_km(radius, "mi")
+            )
+        )
+
+
+@import_group.command("meeting-guide")
+@_FILE
+@_LIVE
+@click.option("--feed-url", default="", help="Where a --file came from (shown as its source).")
+@click.option("--fellowship", default="AA", show_default=True, help="Fellowship of a --file.")
+@with_appcontext
+def import_meeting_guide(path: Path | None, live: bool, feed_url: str, fellowship: str) -> None:
+    """Import Meeting Guide JSON feeds (AA intergroups, Recovery Dharma, ...)."""
+    from flask import current_app
+
+    from scrapers import meeting_import
+
+    _one_mode(path, live)
+    engine = get_engine()
+    if path is not None:
+        origin = feed_url or path.resolve().as_uri()
+        _report(
+            lambda: meeting_import.import_meeting_guide_file(
+                engine, path, origin, fellowship, progress=_progress
+            )
+        )
+    else:
+        _report(
+            lambda: meeting_import.import_meeting_guide_live(engine, current_app.config, click.echo)
+        )
+
+
+@import_group.command("smart")
+@_FILE
+@_LIVE
+@with_appcontext
+def import_smart(path: Path | None, live: bool) -> None:
+    """Import SMART Recovery meetings: an operator's CSV, or the public pages (if enabled)."""
+    from flask import current_app
+
+    from scrapers import meeting_import
+
+    _one_mode(path, live)
+    engine = get_engine()
+    if path is not None:
+        _report(lambda: meeting_import.import_smart_file(engine, path, progress=_progress))
+    else:
+        _report(lambda: meeting_import.import_smart_live(engine, current_app.config, click.echo))

@@ -44,7 +44,13 @@ class JobSpec:
         return found
 
 
-JOBS: tuple[JobSpec, ...] = ()
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("bmlt", "SCHEDULE_BMLT", "scrapers.meeting_import:scheduled_bmlt"),
+    JobSpec(
+        "meeting-guide", "SCHEDULE_MEETING_GUIDE", "scrapers.meeting_import:scheduled_meeting_guide"
+    ),
+    JobSpec("smart", "SCHEDULE_SMART", "scrapers.meeting_import:scheduled_smart"),
+)
 
 
 def run_job(spec: JobSpec, engine: Engine, config: Mapping[str, Any]) -> Any:

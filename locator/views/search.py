@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from locator.coverage import facility_coverage
 from locator.db import get_session
 from locator.errors import BadQueryError
 from locator.search import find_nearby
-from locator.views.params import parse_search
+from locator.views.params import list_param, parse_search
 
 bp = Blueprint("search", __name__)
 
@@ -24,7 +25,7 @@ def home() -> str:
 
 
 @bp.get("/search")
-def results() -> tuple[str, int] | str:
+def results() -> tuple[str, int] | str | Response:
     """Search facilities near a place; a bad value re-shows the form with a sentence."""
     if not (request.args.get("near") or request.args.get("lat")):
         return render_template(
@@ -34,6 +35,14 @@ def results() -> tuple[str, int] | str:
             place=None,
             error="Enter a place: a 5-digit ZIP code or a city and state.",
         ), 400
+    if "meetings" in list_param(request.args, "service"):
+        # "NA/SMART meetings" is offered among the services: the meeting search answers it.
+        keep: dict[str, Any] = {
+            k: request.args[k]
+            for k in ("near", "lat", "lon", "radius", "unit")
+            if request.args.get(k)
+        }
+        return redirect(url_for("meetings.search", **keep))
     try:
         found = parse_search(
             request.args, current_app.config, current_app.extensions["geocoder"], get_session()

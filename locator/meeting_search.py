@@ -1,0 +1,240 @@
+"""Meeting search: near a place (in person and hybrid) or online from anywhere, with filters.
+
+Near a place the spatial machinery of locator/spatial.py ranks meetings by distance inside
+the covering index ``ix_spatial_meeting`` (weekday, start minute and attendance are in the
+index, so those filters never read table rows). Online meetings have no place; they are
+read through ``ix_meeting_schedule`` by attendance and weekday.
+
+"Starting soon" orders by the next real start in each meeting's own zone. The database
+narrows the candidates to the weekdays that can hold a start in the next 24 hours in any
+zone; the exact next start is computed with zoneinfo for those, and the page's rows are
+read afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from locator.errors import BadQueryError
+from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.meeting_times import TIMES_OF_DAY, minutes_between, next_occurrence, sunday_weekday
+from locator.meeting_types import FELLOWSHIPS, format_filters
+from locator.models import Meeting
+from locator.spatial import RankedQuery, ranked_page
+
+Mode = Literal["near", "online"]
+Order = Literal["distance", "soon"]
+MAX_PAGE = 1000
+MAX_CANDIDATES = 20_000  # "starting soon" sorts at most this many candidates in Python
+SOON_HOURS = 24
+NEAR_ATTENDANCE = ("in_person", "hybrid")
+ONLINE_ATTENDANCE = ("online", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingQuery:
+    """What a person asked for; ``origin`` None means online meetings from anywhere."""
+
+    origin: Point | None
+    radius: float | None = None
+    unit: Unit = "mi"
+    fellowships: tuple[str, ...] = ()
+    weekdays: tuple[int, ...] = ()
+    times_of_day: tuple[str, ...] = ()
+    attendance: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    order: Order = "distance"
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    page: int = 1
+    per_page: int = 25
+
+    def __post_init__(self) -> None:
+        if self.origin is not None and not (
+            self.radius is not None and math.isfinite(self.radius) and self.radius > 0
+        ):
+            raise BadQueryError("The distance must be a number above zero.", field="radius")
+        self._check_choices()
+        if not 1 <= self.page <= MAX_PAGE or self.per_page < 1:
+            raise BadQueryError(f"The page must be between 1 and {MAX_PAGE}.", field="page")
+        if self.now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+
+    def _check_choices(self) -> None:
+        allowed = NEAR_ATTENDANCE if self.origin is not None else ONLINE_ATTENDANCE
+        checks: tuple[tuple[str, Any, str], ...] = (
+            ("fellowship", lambda c: c in FELLOWSHIPS, "is not a fellowship we list"),
+            ("day", lambda d: isinstance(d, int) and 0 <= d <= 6, "is not a weekday 0-6"),
+            ("time", lambda k: k in TIMES_OF_DAY, "is not morning, afternoon, evening or night"),
+            ("attendance", lambda k: k in allowed, "is not one of " + ", ".join(allowed)),
+            ("format", lambda k: k in format_filters(), "is not a format we can filter on"),
+        )
+        values = (self.fellowships, self.weekdays, self.times_of_day, self.attendance, self.formats)
+        for (name, valid, why), chosen in zip(checks, values, strict=True):
+            for item in chosen:
+                if not valid(item):
+                    raise BadQueryError(f"“{str(item)[:20]}” {why}.", field=name)
+
+    @property
+    def mode(self) -> Mode:
+        return "online" if self.origin is None else "near"
+
+
+@dataclass(slots=True)
+class MeetingHit:
+    """One meeting in a result list, with its distance and its next start."""
+
+    meeting: Meeting
+    distance: float | None
+    next_start: datetime | None
+    minutes_until: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingPage:
+    """A page of meetings and what it is a page of."""
+
+    query: MeetingQuery
+    hits: list[MeetingHit]
+    total: int
+    truncated: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page < self.pages
+
+
+def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Return SQL conditions on alias ``t`` and their parameters.
+
+    Only validated constants (weekdays, minutes, codes) are written into the SQL; the
+    fellowship codes, also checked, are bound.
+    """
+    kinds = query.attendance or (NEAR_ATTENDANCE if query.mode == "near" else ONLINE_ATTENDANCE)
+    conditions = ["t.active", "t.attendance IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"]
+    params: dict[str, Any] = {}
+    if query.fellowships:
+        names = [f":fellowship{i}" for i in range(len(query.fellowships))]
+        conditions.append(f"t.fellowship IN ({', '.join(names)})")
+        params.update({f"fellowship{i}": code for i, code in enumerate(query.fellowships)})
+    days = _weekday_window(query)
+    if days is not None:
+        conditions.append(f"t.weekday IN ({', '.join(str(d) for d in sorted(days))})")
+    if query.times_of_day:
+        conditions.append(
+            "(" + " OR ".join(_time_condition(key) for key in query.times_of_day) + ")"
+        )
+    for key in query.formats:
+        codes = sorted(format_filters()[key].codes)
+        conditions.append("(" + " OR ".join(f"t.format_codes LIKE '%,{c},%'" for c in codes) + ")")
+    return tuple(conditions), params
+
+
+def _time_condition(key: str) -> str:
+    _label, first, end = TIMES_OF_DAY[key]
+    if first < end:
+        return f"(t.start_minute >= {first} AND t.start_minute < {end})"
+    return f"(t.start_minute >= {first} OR t.start_minute < {end})"
+
+
+def _weekday_window(query: MeetingQuery) -> set[int] | None:
+    """Return the weekdays to read: the chosen ones, narrowed for "starting soon"."""
+    chosen = set(query.weekdays) if query.weekdays else None
+    if query.order != "soon":
+        return chosen
+    # Local weekdays that can hold a start in the next 24 hours, anywhere from UTC-12 to +14.
+    start = (query.now - timedelta(hours=12)).date()
+    end = (query.now + timedelta(hours=SOON_HOURS + 14)).date()
+    window = {sunday_weekday(start + timedelta(days=n)) for n in range((end - start).days + 1)}
+    return window if chosen is None else window & chosen
+
+
+def find_meetings(*, session: Session, query: MeetingQuery) -> MeetingPage:
+    """Return one page of meetings matching ``query``: nearest first, or starting soonest."""
+    if query.order == "soon":
+        return _soonest(session, query)
+    rows = _ranked(
+        session, query, ("id",), limit=query.per_page, offset=(query.page - 1) * query.per_page
+    )
+    total = int(rows[0][0]) if rows else 0
+    meetings = _load(session, [row[2] for row in rows])
+    hits = [_hit(meetings[row[2]], query) for row in rows if row[2] in meetings]
+    return MeetingPage(query, hits, total)
+
+
+def _ranked(
+    session: Session, query: MeetingQuery, columns: tuple[str, ...], *, limit: int, offset: int
+) -> list[Any]:
+    conditions, params = meeting_conditions(query)
+    radius = None
+    if query.origin is not None and query.radius is not None:
+        radius = to_km(query.radius, query.unit)
+    return ranked_page(
+        session.connection(),
+        RankedQuery("meeting", conditions, columns),
+        query.origin or Point(0.0, 0.0),
+        radius,
+        limit=limit,
+        offset=offset,
+        params=params,
+    )
+
+
+def _soonest(session: Session, query: MeetingQuery) -> MeetingPage:
+    rows = _ranked(
+        session,
+        query,
+        ("id", "weekday", "start_minute", "time_zone"),
+        limit=MAX_CANDIDATES,
+        offset=0,
+    )
+    total_candidates = int(rows[0][0]) if rows else 0
+    timed: list[tuple[datetime, int]] = []
+    horizon = query.now + timedelta(hours=SOON_HOURS)
+    for _total, _dot, row_id, weekday, minute, zone_name in rows:
+        if weekday is None or minute is None:
+            continue
+        start = next_occurrence(weekday, time(minute // 60, minute % 60), zone_name, query.now)
+        if start is not None and (query.weekdays or start <= horizon):
+            timed.append((start.astimezone(UTC), row_id))
+    timed.sort()
+    first = (query.page - 1) * query.per_page
+    chosen = timed[first : first + query.per_page]
+    meetings = _load(session, [row_id for _start, row_id in chosen])
+    hits = [_hit(meetings[row_id], query) for _start, row_id in chosen if row_id in meetings]
+    return MeetingPage(query, hits, len(timed), truncated=total_candidates > MAX_CANDIDATES)
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Meeting]:
+    if not ids:
+        return {}
+    found = session.scalars(select(Meeting).where(col(Meeting.id).in_(ids)))
+    return {m.id: m for m in found if m.id is not None}
+
+
+def _hit(meeting: Meeting, query: MeetingQuery) -> MeetingHit:
+    distance = None
+    if query.origin is not None and meeting.latitude is not None and meeting.longitude is not None:
+        km = haversine_km_raw(
+            query.origin.lat, query.origin.lon, meeting.latitude, meeting.longitude
+        )
+        distance = from_km(km, query.unit)
+    start = None
+    if meeting.weekday is not None and meeting.start_time is not None:
+        start = next_occurrence(meeting.weekday, meeting.start_time, meeting.time_zone, query.now)
+    until = None if start is None else minutes_between(query.now, start)
+    return MeetingHit(meeting, distance, start, until)
+
+
+def meeting_hit(meeting: Meeting, now: datetime) -> MeetingHit:
+    """Return a hit for one meeting (its page), with its next start after ``now``."""
+    return _hit(meeting, MeetingQuery(origin=None, now=now))

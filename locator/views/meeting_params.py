@@ -1,0 +1,110 @@
+"""Read a meeting search from request parameters, with a plain sentence for every bad value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from locator.errors import BadQueryError
+from locator.gazetteer import Place
+from locator.geocoder import Geocoder
+from locator.meeting_search import MeetingQuery
+from locator.meeting_times import WEEKDAYS, zone
+from locator.views.params import int_param, list_param, parse_origin, parse_radius, parse_unit
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRequest:
+    """A validated meeting search: from where (None = online), what, and the viewer's zone."""
+
+    place: Place | None
+    query: MeetingQuery
+    viewer_zone: str
+
+
+def parse_weekdays(args: MultiDict[str, str]) -> tuple[int, ...]:
+    """Read weekdays given as 0-6 (Sunday = 0) or as day names ("tue", "Tuesday")."""
+    days: list[int] = []
+    for raw in list_param(args, "day"):
+        text = raw.lower()
+        if text.isdigit() and int(text) <= 6:
+            days.append(int(text))
+            continue
+        found = [
+            i for i, name in enumerate(WEEKDAYS) if len(text) >= 3 and name.lower().startswith(text)
+        ]
+        if not found:
+            raise BadQueryError(
+                f"“{raw[:20]}” is not a weekday: use a name like Tuesday, "
+                "or a number from 0 (Sunday) to 6.",
+                field="day",
+            )
+        days.append(found[0])
+    return tuple(dict.fromkeys(days))
+
+
+def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
+    """Return the viewer's IANA zone: ``tz`` if valid, else the searched place's zone."""
+    asked = (args.get("tz") or "").strip()
+    if asked:
+        if zone(asked) is None:
+            raise BadQueryError(
+                f"“{asked[:40]}” is not a time zone; use a name like America/Chicago.", field="tz"
+            )
+        return asked
+    return place.time_zone if place is not None else ""
+
+
+def parse_meeting_search(
+    args: MultiDict[str, str],
+    config: Mapping[str, Any],
+    geocoder: Geocoder,
+    session: Any,
+    *,
+    now: datetime | None = None,
+) -> MeetingRequest:
+    """Validate every parameter of a meeting search.
+
+    ``mode=online`` (or no place) lists online meetings from anywhere; otherwise meetings
+    held in person (in person or hybrid) near ``near`` or ``lat``/``lon``.
+
+    Raises:
+        BadQueryError: with a sentence saying what to enter instead.
+    """
+    mode = (args.get("mode") or "").strip().lower() or (
+        "near" if (args.get("near") or args.get("lat")) else "online"
+    )
+    if mode not in ("near", "online"):
+        raise BadQueryError("Choose mode near (a place) or online.", field="mode")
+    unit = parse_unit(args, config)
+    radius = parse_radius(args, config, unit)
+    place = parse_origin(args, geocoder, session) if mode == "near" else None
+    order = (args.get("order") or ("soon" if mode == "online" else "distance")).strip().lower()
+    if order not in ("distance", "soon"):
+        raise BadQueryError("Order by distance or soon (starting soon).", field="order")
+    if order == "distance" and mode == "online":
+        order = "soon"  # online meetings have no distance
+    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
+        raise BadQueryError(
+            f"The page size must be between 1 and {config['MAX_PAGE_SIZE']}.", field="per_page"
+        )
+    query = MeetingQuery(
+        origin=place.point if place else None,
+        radius=radius if place else None,
+        unit=unit,
+        fellowships=tuple(code.upper() for code in list_param(args, "fellowship")),
+        weekdays=parse_weekdays(args),
+        times_of_day=tuple(list_param(args, "time")),
+        attendance=tuple(list_param(args, "attendance")),
+        formats=tuple(list_param(args, "format")),
+        order="soon" if order == "soon" else "distance",
+        now=now or datetime.now(UTC),
+        page=int_param(args, "page", default=1, what="page number"),
+        per_page=per_page,
+    )
+    return MeetingRequest(place, query, parse_viewer_zone(args, place))

@@ -1,0 +1,128 @@
+"""Meeting pages: search near a place or online, one meeting's page, and its .ics file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from locator.db import get_session
+from locator.errors import BadQueryError
+from locator.meeting_coverage import meeting_coverage
+from locator.meeting_ics import CalendarMeeting, calendar
+from locator.meeting_search import MeetingHit, find_meetings, meeting_hit
+from locator.meeting_times import TIMES_OF_DAY, WEEKDAYS, clock_text, shown
+from locator.meeting_types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
+from locator.models import Meeting
+from locator.views.meeting_params import parse_meeting_search
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def template_context() -> dict[str, Any]:
+    """Return the names meeting templates use."""
+    return {
+        "weekdays": WEEKDAYS,
+        "times_of_day": TIMES_OF_DAY,
+        "fellowships": FELLOWSHIPS,
+        "format_filters": FORMAT_FILTERS,
+        "attendance_labels": ATTENDANCE_LABELS,
+        "fellowship_name": fellowship_name,
+        "shown": shown,
+        "clock_text": clock_text,
+    }
+
+
+@bp.get("/")
+def search() -> tuple[str, int] | str:
+    """Search meetings near a place (in person, hybrid) or online; re-show the form on errors."""
+    session = get_session()
+    context: dict[str, Any] = {
+        **template_context(),
+        "form": request.args,
+        "coverage": meeting_coverage(session=session),
+        "page": None,
+        "place": None,
+        "error": None,
+        "field": None,
+    }
+    if not request.args:
+        return render_template("meetings.html", **context)
+    try:
+        found = parse_meeting_search(
+            request.args, current_app.config, current_app.extensions["geocoder"], session
+        )
+    except BadQueryError as exc:
+        context.update(error=str(exc), field=exc.field)
+        return render_template("meetings.html", **context), 400
+    page = find_meetings(session=session, query=found.query)
+    context.update(page=page, place=found.place, viewer_zone=found.viewer_zone)
+    return render_template("meetings.html", **context)
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = get_session().get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404, "We could not find that meeting. It may have been removed from its list.")
+    return meeting
+
+
+@bp.get("/<id:meeting_id>")
+def detail(meeting_id: int) -> str:
+    """Show one meeting: when (its zone and the viewer's), where, how to join, the source."""
+    meeting = _meeting_or_404(meeting_id)
+    viewer = (request.args.get("tz") or "").strip()
+    hit = meeting_hit(meeting, datetime.now(UTC))
+    return render_template(
+        "meeting.html", **template_context(), hit=hit, meeting=meeting, viewer_zone=viewer
+    )
+
+
+@bp.get("/<id:meeting_id>.ics")
+def ics(meeting_id: int) -> Response:
+    """Download the meeting as a weekly calendar event in its own time zone."""
+    meeting = _meeting_or_404(meeting_id)
+    now = datetime.now(UTC)
+    hit = meeting_hit(meeting, now)
+    if hit.next_start is None:
+        abort(404, "This meeting has no weekly day, time and time zone to put in a calendar.")
+    body = calendar(calendar_meeting(hit), stamp=now)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="meeting-{meeting_id}.ics"'},
+    )
+
+
+def calendar_meeting(hit: MeetingHit) -> CalendarMeeting:
+    """Describe a meeting for the calendar file."""
+    meeting = hit.meeting
+    assert hit.next_start is not None
+    place = ", ".join(
+        p for p in (meeting.location_name, meeting.street, meeting.city, meeting.state) if p
+    )
+    join = meeting.online_url or meeting.online_phone
+    description = "\n".join(
+        p
+        for p in (
+            f"{fellowship_name(meeting.fellowship)} meeting.",
+            f"Join: {join}" if join else "",
+            meeting.schedule_note,
+            f"Source: {meeting.source_note} Last seen {meeting.last_seen.isoformat()}.",
+            "Check the meeting's own list before going: times change.",
+        )
+        if p
+    )
+    interval = 2 if meeting.schedule_note.startswith("Every 2 weeks") else 1
+    return CalendarMeeting(
+        uid=f"meeting-{meeting.id}@treatment-locator",
+        name=meeting.name,
+        first_start=hit.next_start,
+        zone_name=meeting.time_zone,
+        duration_minutes=meeting.duration_minutes,
+        location=place if meeting.attendance != "online" else (meeting.online_url or "Online"),
+        url=url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+        description=description,
+        interval_weeks=interval,
+    )

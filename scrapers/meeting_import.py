@@ -1,0 +1,188 @@
+"""Run the meeting importers: live (all servers/feeds/pages) or from a file, and on schedule.
+
+Each live run is one full refresh of its source: meetings no longer listed by a server or
+feed that answered become inactive; a server or feed that did not answer is reported as a
+rejected row and its meetings stay as they were. A file import only adds and updates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from locator.geo import Point
+from scrapers import bmlt, meeting_guide, smart
+from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
+from scrapers.http import HttpClient, client_from_config
+from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
+
+log = logging.getLogger(__name__)
+Notify = Callable[[str], None]
+Items = Iterable[MeetingRecord | Rejected]
+
+
+def _run(
+    engine: Engine,
+    source: str,
+    note: str,
+    items: Items,
+    *,
+    full_refresh: bool = False,
+    scope: set[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    seen_on: date | None = None,
+) -> ImportReport:
+    writer = MeetingWriter(source=source, source_note=note, scope_urls=scope)
+    return run_import(
+        engine,
+        source=source,
+        items=items,
+        writer=writer,
+        seen_on=seen_on or date.today(),
+        full_refresh=full_refresh,
+        progress=progress,
+    )
+
+
+def read_json(path: Path) -> Any:
+    """Read a saved JSON answer.
+
+    Raises:
+        FeedSchemaError: the file is not JSON.
+    """
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise FeedSchemaError(f"{path.name} is not JSON: {exc}") from exc
+
+
+def bmlt_file_items(path: Path, server: str) -> Items:
+    """Parse a saved GetSearchResults answer (a list, or the get_used_formats envelope)."""
+    data = read_json(path)
+    meetings, formats = bmlt.meetings_and_formats(data, server)
+    origin = server
+    if isinstance(data, dict):
+        uris = {
+            str(f.get("root_server_uri")) for f in data.get("formats") or () if isinstance(f, dict)
+        }
+        if not server and len(uris) == 1:
+            origin = uris.pop()
+    if not origin:
+        raise FeedSchemaError(f"{path.name} does not say its server: pass --server URL.")
+    data_server = bmlt.ServerData(bmlt.server_url(origin), formats or {}, meetings)
+    return merge_duplicates(bmlt.parse_server(data_server))
+
+
+def import_bmlt_file(engine: Engine, path: Path, server: str = "", **options: Any) -> ImportReport:
+    """Import a saved BMLT answer."""
+    return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, bmlt_file_items(path, server), **options)
+
+
+def import_bmlt_live(
+    engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
+) -> ImportReport:
+    """Refresh every configured BMLT root server (one full refresh)."""
+    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    with client.session:
+        roots = bmlt.server_urls(client, config)
+        fetched: set[str] = set()
+        items = bmlt.live_items(client, roots, fetched, notify)
+        return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, full_refresh=True, scope=fetched)
+
+
+def import_bmlt_area(
+    engine: Engine, config: Mapping[str, Any], point: Point, radius_km: float
+) -> ImportReport:
+    """Refresh the meetings around one point through the aggregator (adds and updates only)."""
+    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    with client.session:
+        items = list(
+            bmlt.area_items(client, config["BMLT_AGGREGATOR_URL"], point.lat, point.lon, radius_km)
+        )
+    return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items)
+
+
+def import_meeting_guide_file(
+    engine: Engine, path: Path, feed_url: str, fellowship: str, **options: Any
+) -> ImportReport:
+    """Import a saved Meeting Guide feed."""
+    items = meeting_guide.parse_feed(read_json(path), feed_url, fellowship.upper())
+    return _run(engine, meeting_guide.SOURCE, meeting_guide.SOURCE_NOTE, items, **options)
+
+
+def import_meeting_guide_live(
+    engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
+) -> ImportReport:
+    """Refresh every configured Meeting Guide feed (one full refresh)."""
+    feeds = [meeting_guide.parse_feed_setting(entry) for entry in config["MEETING_GUIDE_FEEDS"]]
+    if not feeds:
+        raise FeedSchemaError("No Meeting Guide feed is configured (meeting_guide_feeds).")
+    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    with client.session:
+        fetched: set[str] = set()
+        items = meeting_guide.live_items(client, feeds, fetched, notify)
+        return _run(
+            engine,
+            meeting_guide.SOURCE,
+            meeting_guide.SOURCE_NOTE,
+            items,
+            full_refresh=True,
+            scope=fetched,
+        )
+
+
+def import_smart_file(engine: Engine, path: Path, **options: Any) -> ImportReport:
+    """Import an operator's SMART CSV."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        items = list(smart.parse_csv(handle, path.name))
+    return _run(engine, smart.SOURCE, smart.SOURCE_NOTE, items, **options)
+
+
+def import_smart_live(
+    engine: Engine,
+    config: Mapping[str, Any],
+    notify: Notify = log.info,
+    client: HttpClient | None = None,
+) -> ImportReport:
+    """Crawl SMART's meeting pages (only when ``smart_enabled``), politely."""
+    if not config["SMART_ENABLED"]:
+        raise FeedSchemaError(
+            "The SMART Recovery crawl is off: set smart_enabled = true in config.toml once "
+            "you have checked its terms, or load a CSV with --file."
+        )
+    interval = max(2.0, float(config["SMART_REQUEST_INTERVAL_SECONDS"]))
+    client = client or client_from_config(config, min_interval=interval, honour_robots=True)
+    with client.session:
+        fetched: set[str] = set()
+        items = smart.live_items(client, config["SMART_SITEMAP_URL"], fetched, notify)
+        return _run(
+            engine, smart.SOURCE, smart.SOURCE_NOTE, items, full_refresh=True, scope=fetched
+        )
+
+
+def scheduled_bmlt(engine: Engine, config: Mapping[str, Any]) -> ImportReport:
+    """Scheduler job: refresh NA meetings from every BMLT server."""
+    return import_bmlt_live(engine, config)
+
+
+def scheduled_meeting_guide(engine: Engine, config: Mapping[str, Any]) -> ImportReport | None:
+    """Scheduler job: refresh the Meeting Guide feeds (skipped when none is configured)."""
+    if not config["MEETING_GUIDE_FEEDS"]:
+        log.info("meeting-guide: no feed configured; nothing to do")
+        return None
+    return import_meeting_guide_live(engine, config)
+
+
+def scheduled_smart(engine: Engine, config: Mapping[str, Any]) -> ImportReport | None:
+    """Scheduler job: crawl SMART's pages when enabled."""
+    if not config["SMART_ENABLED"]:
+        log.info("smart: crawl disabled (smart_enabled = false); nothing to do")
+        return None
+    return import_smart_live(engine, config)

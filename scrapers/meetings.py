@@ -1,0 +1,365 @@
+"""Meeting records as importers produce them, the writer that stores them, and the shared rules.
+
+Shared by the BMLT, Meeting Guide and SMART importers:
+
+- one weekly schedule per row: a meeting held on several days becomes several records;
+- a missing time zone is inferred offline from the coordinates (timezonefinder) or the
+  postal code / city (the embedded gazetteer), and marked ``time_zone_inferred``;
+- the same meeting listed by two servers or feeds (same fellowship, name, weekday, time and
+  place or online link) is merged into the first record, which lists the others' keys;
+- attendance is in_person, hybrid, online or inactive (a temporarily closed venue with no
+  online option); physical-access formats are dropped from meetings no one attends in person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import date, time
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, case, insert, select, update
+from sqlmodel import Session, col
+
+from locator.gazetteer import embedded_gazetteer
+from locator.geo import lat_band, unit_vector
+from locator.meeting_times import zone
+from locator.models import Meeting
+from locator.states import find_state
+from locator.text import fold
+from scrapers.base import Rejected, Stored
+
+ATTENDANCE = ("in_person", "hybrid", "online", "inactive")
+# Types that only make sense at a venue (tsml-ui's list): hidden on online-only meetings.
+IN_PERSON_ONLY = frozenset({"BA", "BRK", "CAN", "CF", "AL-AN", "AL", "FF", "OUT", "SM", "X", "XB"})
+MAX_KEY = 128
+
+
+@dataclass(slots=True)
+class MeetingRecord:
+    """One weekly meeting as a source lists it, before it is stored."""
+
+    key: str
+    fellowship: str
+    name: str
+    weekday: int | None
+    start_time: time | None
+    source_url: str
+    duration_minutes: int | None = None
+    time_zone: str = ""
+    time_zone_inferred: bool = False
+    attendance: str = "in_person"
+    location_name: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    location_approximate: bool = False
+    online_url: str = ""
+    online_phone: str = ""
+    formats: tuple[str, ...] = ()
+    formats_original: tuple[str, ...] = ()
+    format_names: tuple[str, ...] = ()
+    notes: str = ""
+    schedule_note: str = ""
+    also_listed: tuple[str, ...] = ()
+
+    @property
+    def source_key(self) -> str:
+        return self.key
+
+    def fingerprint(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["start_time"] = self.start_time.isoformat() if self.start_time else None
+        data["also_listed"] = sorted(self.also_listed)
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the record as plain JSON values (snapshots, tests)."""
+        data = self.fingerprint()
+        for name in ("formats", "formats_original", "format_names", "also_listed"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MeetingRecord:
+        """Read a record back from ``to_json``."""
+        start = data.get("start_time")
+        return cls(
+            **{
+                **data,
+                "start_time": time.fromisoformat(start) if start else None,
+                **{
+                    name: tuple(data.get(name, ()))
+                    for name in ("formats", "formats_original", "format_names", "also_listed")
+                },
+            }
+        )
+
+
+def stable_key(*parts: str) -> str:
+    """Join key parts; a key longer than the column is replaced by its hash."""
+    key = "#".join(parts)
+    if len(key) <= MAX_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def duplicate_key(record: MeetingRecord) -> tuple[str, ...]:
+    """Return what makes two listings the same meeting: fellowship, name, day, time, place."""
+    if record.attendance == "online" and record.online_url:
+        place = fold(record.online_url.split("?")[0])
+    else:
+        place = f"{fold(record.city)}|{record.state}|{fold(record.street)}"
+    start = record.start_time.isoformat() if record.start_time else ""
+    return (record.fellowship, fold(record.name), str(record.weekday), start, place)
+
+
+def merge_duplicates(
+    items: Iterable[MeetingRecord | Rejected],
+) -> Iterator[MeetingRecord | Rejected]:
+    """Give a later listing of an already seen meeting the first listing's key.
+
+    The pipeline then merges the two like any rows sharing a key (counted as fetched), and
+    the first listing records the later one's key in ``also_listed``.
+    """
+    first_keys: dict[tuple[str, ...], str] = {}
+    for item in items:
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        same = duplicate_key(item)
+        first = first_keys.setdefault(same, item.key)
+        if first == item.key:
+            yield item
+        else:
+            yield replace(item, key=first, also_listed=(item.key,))
+
+
+def merge_meetings(first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
+    """Merge two records with one key (a feed that lists a meeting twice): first wins."""
+    return replace(
+        first,
+        online_url=first.online_url or second.online_url,
+        online_phone=first.online_phone or second.online_phone,
+        also_listed=tuple(sorted(set(first.also_listed) | set(second.also_listed))),
+    )
+
+
+@cache
+def _finder() -> Any:
+    from timezonefinder import TimezoneFinder  # deferred: loads its polygon index
+
+    return TimezoneFinder()
+
+
+def infer_time_zone(
+    *,
+    latitude: float | None,
+    longitude: float | None,
+    postal_code: str = "",
+    city: str = "",
+    state: str = "",
+) -> str:
+    """Return the IANA zone of a place from embedded data (no network), or ''."""
+    if latitude is not None and longitude is not None:
+        found = _finder().timezone_at(lat=latitude, lng=longitude)
+        if found and zone(found):
+            return str(found)
+    gazetteer = embedded_gazetteer()
+    if postal_code[:5].isdigit():
+        place = gazetteer.zip(postal_code[:5])
+        if place is not None and place.time_zone:
+            return place.time_zone
+    known = find_state(state) if state else None
+    if city and known is not None:
+        place = gazetteer.city(city, known)
+        if place is not None and place.time_zone:
+            return place.time_zone
+    return ""
+
+
+def with_time_zone(record: MeetingRecord) -> MeetingRecord:
+    """Fill an empty or unknown time zone from the meeting's place and mark it inferred."""
+    if zone(record.time_zone):
+        return record
+    found = infer_time_zone(
+        latitude=record.latitude,
+        longitude=record.longitude,
+        postal_code=record.postal_code,
+        city=record.city,
+        state=record.state,
+    )
+    return replace(record, time_zone=found, time_zone_inferred=bool(found))
+
+
+def with_place_point(record: MeetingRecord) -> MeetingRecord:
+    """Place a venue without coordinates at its ZIP or city centre (marked approximate)."""
+    if record.latitude is not None or record.attendance == "online":
+        return record
+    gazetteer = embedded_gazetteer()
+    place = gazetteer.zip(record.postal_code[:5]) if record.postal_code[:5].isdigit() else None
+    known = find_state(record.state) if record.state else None
+    if place is None and record.city and known is not None:
+        place = gazetteer.city(record.city, known)
+    if place is None:
+        return record
+    return replace(
+        record,
+        latitude=place.point.lat,
+        longitude=place.point.lon,
+        location_approximate=True,
+    )
+
+
+def without_venue_formats(record: MeetingRecord) -> MeetingRecord:
+    """Drop wheelchair and other venue-only formats from meetings not attended in person."""
+    if record.attendance != "online":
+        return record
+    return replace(record, formats=tuple(c for c in record.formats if c not in IN_PERSON_ONLY))
+
+
+def _unit(lat: float | None, lon: float | None) -> tuple[float | None, ...]:
+    return (None, None, None) if lat is None or lon is None else unit_vector(lat, lon)
+
+
+_COLUMNS = (
+    "fellowship",
+    "name",
+    "weekday",
+    "start_time",
+    "duration_minutes",
+    "time_zone",
+    "time_zone_inferred",
+    "attendance",
+    "location_name",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "latitude",
+    "longitude",
+    "online_url",
+    "online_phone",
+    "notes",
+    "source_url",
+    "location_approximate",
+    "schedule_note",
+)
+
+
+@dataclass
+class MeetingWriter:
+    """Stores MeetingRecords of one source (the Writer of the import pipeline).
+
+    ``scope_urls``: when set, a full refresh only deactivates rows from these servers or
+    feeds (those fetched in full this run); rows of a server that failed stay as they were.
+    """
+
+    source: str
+    source_note: str
+    scope_urls: set[str] | None = None
+
+    def merge(self, first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
+        return merge_meetings(first, second)
+
+    def existing(self, session: Session, keys: list[str]) -> dict[str, Stored]:
+        rows = session.execute(
+            select(
+                col(Meeting.id),
+                col(Meeting.source_key),
+                col(Meeting.content_hash),
+                col(Meeting.active),
+            ).where(col(Meeting.source) == self.source, col(Meeting.source_key).in_(keys))
+        )
+        return {r.source_key: Stored(r.id, r.content_hash, r.active) for r in rows}
+
+    def _values(self, record: MeetingRecord, digest: str) -> dict[str, Any]:
+        values = {name: getattr(record, name) for name in _COLUMNS}
+        start = record.start_time
+        values.update(
+            source_note=self.source_note,
+            start_minute=None if start is None else start.hour * 60 + start.minute,
+            formats=list(record.formats),
+            formats_original=list(record.formats_original),
+            format_names=list(record.format_names),
+            format_codes="," + ",".join(record.formats) + "," if record.formats else "",
+            also_listed=sorted(record.also_listed),
+            content_hash=digest,
+            # A temporarily closed meeting stays listed (searches leave it out by attendance),
+            # so that re-importing it changes nothing.
+            active=True,
+        )
+        values.update(
+            zip(("geo_x", "geo_y", "geo_z"), _unit(record.latitude, record.longitude), strict=True)
+        )
+        values["lat_band"] = None if record.latitude is None else lat_band(record.latitude)
+        return values
+
+    def insert(
+        self, session: Session, records: list[tuple[MeetingRecord, str]], seen_on: date
+    ) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                **self._values(record, digest),
+                "source": self.source,
+                "source_key": record.key,
+                "first_seen": seen_on,
+                "last_seen": seen_on,
+            }
+            for record, digest in records
+        ]
+        session.connection().execute(insert(Meeting), rows)
+
+    def update(
+        self, session: Session, records: list[tuple[int, MeetingRecord, str]], seen_on: date
+    ) -> None:
+        if not records:
+            return
+        statement = (
+            update(Meeting)
+            .where(col(Meeting.id) == bindparam("row_id"))
+            .values(
+                last_seen=case(
+                    (Meeting.last_seen < bindparam("seen_on"), bindparam("seen_on")),
+                    else_=Meeting.last_seen,
+                )
+            )
+        )
+        params = [
+            {**self._values(record, digest), "row_id": row_id, "seen_on": seen_on}
+            for row_id, record, digest in records
+        ]
+        session.connection().execute(statement, params)
+
+    def touch(self, session: Session, ids: list[int], seen_on: date) -> None:
+        # The note follows the latest import: a sample row confirmed by a live run stops
+        # being described as a sample.
+        if ids:
+            session.execute(
+                update(Meeting)
+                .where(col(Meeting.id).in_(ids))
+                .values(
+                    source_note=self.source_note,
+                    last_seen=case(
+                        (col(Meeting.last_seen) < seen_on, seen_on), else_=Meeting.last_seen
+                    ),
+                )
+            )
+
+    def active_ids(self, session: Session) -> set[int]:
+        query = select(col(Meeting.id)).where(
+            col(Meeting.source) == self.source, col(Meeting.active)
+        )
+        if self.scope_urls is not None:
+            query = query.where(col(Meeting.source_url).in_(sorted(self.scope_urls)))
+        return set(session.scalars(query))
+
+    def deactivate(self, session: Session, ids: list[int]) -> None:
+        session.execute(update(Meeting).where(col(Meeting.id).in_(ids)).values(active=False))
