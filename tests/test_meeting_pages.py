@@ -175,3 +175,18 @@ def test_scheduler_lists_the_meeting_jobs() -> None:
 
     assert [job.name for job in JOBS][-3:] == ["bmlt", "meeting-guide", "smart"]
     assert all(job.function() for job in JOBS)
+
+
+def test_the_viewer_zone_script_is_an_external_file(web: FlaskClient) -> None:
+    """The page's script is served from static/ (a CSP without inline script can allow it)."""
+    page = soup(web.get("/meetings/?near=Geneva%2C+NY", follow_redirects=True))
+    scripts = page.find_all("script")
+    assert scripts, "the meeting search should fill the viewer's zone"
+    for script in scripts:
+        assert script.get("src"), f"inline script on the meeting page: {script}"
+        assert not script.get_text(strip=True)
+        served = web.get(script["src"])
+        assert served.status_code == 200
+        assert "javascript" in (served.mimetype or "")
+        assert b"resolvedOptions().timeZone" in served.data
+        served.close()
