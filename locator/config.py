@@ -153,6 +153,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Cron line of the SMART crawl (weekly: ~1,250 pages at 2 s each); runs only when "
         "smart_enabled.",
     ),
+    Setting(
+        "samhsa_api_url",
+        "https://findtreatment.gov/locator/exportsAsJson/v2",
+        "FindTreatment.gov API v2 endpoint of the live SAMHSA import.",
+    ),
+    Setting(
+        "samhsa_service_type",
+        "BOTH",
+        "sType of the live import: SA (substance use), MH (mental health) or BOTH.",
+        ("SA", "MH", "BOTH"),
+    ),
+    Setting(
+        "samhsa_page_size", 2000, "Rows per API page (the API allows at most 2000).", minimum=1
+    ),
+    Setting(
+        "samhsa_request_interval_seconds",
+        1.0,
+        "Least time between two FindTreatment.gov requests.",
+        minimum=0.0,
+    ),
+    Setting(
+        "samhsa_states",
+        [],
+        'States the live import sweeps, e.g. ["VA", "MD"]; empty = every state and territory.',
+    ),
+    Setting(
+        "schedule_samhsa",
+        "0 2 * * 1",
+        "Cron line of the weekly FindTreatment.gov refresh; empty = off.",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from locator.geo import Point
+from locator.geo import Point, haversine_km_raw
 from locator.states import State
 from locator.text import fold_place
 
@@ -112,6 +112,23 @@ class Gazetteer:
         if sums is None:
             return None
         return Place(sums.place().point, state.name, "state", state=state.code)
+
+    def state_extent(self, state: State) -> tuple[Place, float] | None:
+        """Return a state's centre and the distance (km) from it to its farthest ZIP centroid.
+
+        A circle of that radius around the centre covers every place of the state that has a
+        ZIP code, which is what a distance-limited API sweep of one state needs.
+        """
+        centre = self.state(state)
+        if centre is None:
+            return None
+        lat, lon = centre.point.lat, centre.point.lon
+        farthest = max(
+            haversine_km_raw(lat, lon, row[0], row[1])
+            for row in self._zips.values()
+            if row[2] == state.code
+        )
+        return centre, farthest
 
     @cached_property
     def _names_by_state(self) -> dict[str, list[str]]:

@@ -210,6 +210,12 @@ class ImportRun(SQLModel, table=True):
     rejected: int = 0
     rejects: list[dict[str, Any]] = _json_list()
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Service names/codes no codebook knows, kept raw on the facilities: how many rows carried
+    # one, and the most frequent ones ({"TC: Some new name": rows}).
+    unknown_services: int = 0
+    unknown_names: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict)
+    )
 
 
 class GeocodeCache(SQLModel, table=True):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,6 +110,8 @@ class ImportReport:
     rejects: list[Rejected] = field(default_factory=list)
     error: str = ""
     run_id: int | None = None
+    # Service names no codebook knows ("category: name" -> rows): kept raw, counted here.
+    unknown_names: Counter[str] = field(default_factory=Counter)
 
     def reject(self, rejected: Rejected) -> None:
         self.rejected += 1
@@ -121,6 +124,12 @@ class ImportReport:
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"deactivated {self.deactivated}, rejected {self.rejected}"
         )
+        if self.unknown_names:
+            top = ", ".join(f"{name} ({n})" for name, n in self.unknown_names.most_common(5))
+            text += (
+                f"\nunknown service names kept raw: {len(self.unknown_names)} distinct "
+                f"on {sum(self.unknown_names.values())} rows — {top}"
+            )
         if self.error:
             text += f"\nerror: {self.error}"
         for rejected in self.rejects[:20]:
@@ -209,6 +218,8 @@ def _collect(
         if isinstance(item, Rejected):
             report.reject(item)
             continue
+        for category, name in getattr(item, "unmapped_services", ()):
+            report.unknown_names[f"{category}: {name}"] += 1
         key = item.source_key
         previous = merged.get(key)
         merged[key] = item if previous is None else writer.merge(previous, item)
@@ -270,6 +281,8 @@ def _finish_run(engine: Engine, report: ImportReport) -> None:
             {"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_STORED_REJECTS]
         ]
         run.error = report.error
+        run.unknown_services = sum(report.unknown_names.values())
+        run.unknown_names = dict(report.unknown_names.most_common(MAX_STORED_REJECTS))
         session.add(run)
         session.commit()
     log.info(report.summary())

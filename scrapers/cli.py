@@ -51,38 +51,96 @@ def import_group() -> None:
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="A saved FindTreatment.gov JSON response (a page or a list).",
+    help="A saved API answer (JSON page or list of pages), a site export (CSV/XLSX) or an "
+    "N-SUMHSS National Directory workbook (XLSX).",
+)
+@click.option("--live", is_flag=True, help="Sweep the FindTreatment.gov API (network).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="XX",
+    help="With --live: sweep only this state (repeatable); default every state and territory.",
 )
 @click.option(
     "--full-refresh",
     is_flag=True,
-    help="The file lists every facility: deactivate stored ones it lacks.",
+    help="With --file: the file lists every facility, so stored ones it lacks become inactive.",
+)
+@click.option(
+    "--vintage",
+    default="",
+    help="Codebook vintage of a National Directory (default: nsumhss-<year in the file name>).",
 )
 @with_appcontext
-def import_samhsa(path: Path, full_refresh: bool) -> None:
-    """Import FindTreatment.gov facilities."""
-    with path.open(encoding="utf-8") as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"{path} is not JSON: {exc}") from exc
-    pages = data if isinstance(data, list) else [data]
+def import_samhsa(
+    path: Path | None, live: bool, states: tuple[str, ...], full_refresh: bool, vintage: str
+) -> None:
+    """Import FindTreatment.gov facilities from a file or, with --live, from the API."""
+    _one_mode(path, live)
+    if states and not live:
+        raise click.UsageError("--state goes with --live.")
+    if path is None:
+        _import_samhsa_live(states)
+        return
+    from scrapers import samhsa_files
+
+    engine = get_engine()
+    try:
+        found = samhsa_files.open_file(path, vintage)
+    except ImportError_ as exc:
+        raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
+    click.echo(f"Reading {path.name}: {found.describe()}.", err=True)
+    if found.kind == "directory":
+        loaded = samhsa_files.load_reference(engine, found.vintage, found.reference)
+        click.echo(f"Service Code Reference: {loaded} codes stored as {found.vintage}.", err=True)
     writer = FacilityWriter(
         source=samhsa.SOURCE,
-        source_note=f"SAMHSA FindTreatment.gov, imported from the file {path.name}.",
+        source_note=f"SAMHSA {found.describe()}, imported from the file {path.name}.",
         source_url=samhsa.SOURCE_URL,
     )
     _report(
         lambda: run_import(
-            get_engine(),
+            engine,
             source=samhsa.SOURCE,
-            items=samhsa.parse_pages(pages),
+            items=samhsa_files.file_items(found),
             writer=writer,
             seen_on=date.today(),
             full_refresh=full_refresh,
+            progress=_progress,
         )
     )
+
+
+def _import_samhsa_live(states: tuple[str, ...]) -> None:
+    from flask import current_app
+
+    from scrapers import samhsa_api
+    from scrapers.locks import JobBusyError, job_lock
+
+    config, engine = current_app.config, get_engine()
+    try:
+        sweeps = samhsa_api.plan_sweeps(list(states) or config["SAMHSA_STATES"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    codes = [s.state.code for s in sweeps]
+    with click.progressbar(
+        length=len(sweeps),
+        label="FindTreatment.gov",
+        item_show_func=lambda code: code,
+        file=sys.stderr,
+    ) as bar:
+
+        def swept(sweep: samhsa_api.Sweep, kept: int) -> None:
+            bar.update(1, f"{sweep.state.code}: {kept} rows")
+
+        try:
+            with job_lock(engine, "samhsa", hours=config["JOB_LOCK_HOURS"]):
+                _report(
+                    lambda: samhsa_api.import_live(engine, config, states=codes, on_sweep=swept)
+                )
+        except JobBusyError as exc:
+            raise click.ClickException(f"Not started: {exc}") from exc
 
 
 @click.command("snapshot-samhsa")

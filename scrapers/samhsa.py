@@ -139,7 +139,7 @@ def parse_row(row: Any, *, where: str) -> FacilityRecord | Rejected:
     types = {t for t in clean(row["typeFacility"]).upper().replace(",", " ").split() if t}
     if not types <= FACILITY_TYPES:
         return Rejected(label, f"unknown facility type {clean(row['typeFacility'])!r}")
-    latitude, longitude = _coordinates(row["latitude"], row["longitude"])
+    latitude, longitude = us_coordinates(row["latitude"], row["longitude"])
     if latitude is None:
         return Rejected(label, "latitude/longitude missing or outside the United States")
     street1, city, zip_code = clean(row["street1"]), clean(row["city"]), clean(row["zip"])[:5]
@@ -165,7 +165,8 @@ def parse_row(row: Any, *, where: str) -> FacilityRecord | Rejected:
     )
 
 
-def _coordinates(lat: Any, lon: Any) -> tuple[float, float] | tuple[None, None]:
+def us_coordinates(lat: Any, lon: Any) -> tuple[float, float] | tuple[None, None]:
+    """Read a latitude/longitude pair (strings in the API) lying in the US or its territories."""
     try:
         latitude, longitude = float(lat), float(lon)
     except (TypeError, ValueError):

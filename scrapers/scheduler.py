@@ -50,6 +50,7 @@ JOBS: tuple[JobSpec, ...] = (
         "meeting-guide", "SCHEDULE_MEETING_GUIDE", "scrapers.meeting_import:scheduled_meeting_guide"
     ),
     JobSpec("smart", "SCHEDULE_SMART", "scrapers.meeting_import:scheduled_smart"),
+    JobSpec("samhsa", "SCHEDULE_SAMHSA", "scrapers.samhsa_api:scheduled_samhsa"),
 )
 
 

@@ -15,7 +15,7 @@ from scrapers import samhsa
 from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter, clean_phone, clean_website
 from tests.conftest import FIXTURES
-from tests.utils.facilities import TEST_SOURCE, add_sites, site
+from tests.utils.facilities import TEST_SOURCE, add_sites, site, store_snapshot
 
 SAMPLE = FIXTURES / "feeds" / "samhsa" / "listing_2019_charlottesville.json"
 
@@ -34,20 +34,6 @@ def _import(engine: Engine, pages: list, **options: object):
         seen_on=date(2026, 11, 1),
         **options,
     )
-
-
-def _snapshot_of_store(engine: Engine) -> list[tuple]:
-    with Session(engine) as session:
-        facilities = [
-            (f.source_key, f.name, f.phone, f.active, f.last_seen, f.content_hash)
-            for f in session.scalars(select(Facility).order_by(Facility.source_key))
-        ]
-        services = session.execute(
-            select(FacilityService.facility_id, FacilityService.code).order_by(
-                FacilityService.facility_id, FacilityService.code
-            )
-        ).all()
-    return [facilities, [tuple(s) for s in services]]
 
 
 def test_first_import_inserts_and_a_rerun_changes_nothing(empty_engine: Engine) -> None:
@@ -116,13 +102,13 @@ def test_a_changed_feed_shape_fails_and_keeps_the_previous_data(
     empty_engine: Engine, breakage
 ) -> None:
     _import(empty_engine, [_page()])
-    before = _snapshot_of_store(empty_engine)
+    before = store_snapshot(empty_engine)
     page = _page()
     page["rows"][0]["phone"] = "434-555-0100"  # a change that must not land
     breakage(page)
     with pytest.raises(FeedSchemaError):
         _import(empty_engine, [page], full_refresh=True)
-    assert _snapshot_of_store(empty_engine) == before
+    assert store_snapshot(empty_engine) == before
     with Session(empty_engine) as session:
         last = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
     assert last is not None and last.status == "failed" and "shape" in last.error
@@ -135,16 +121,16 @@ def test_an_error_page_served_as_data_is_a_schema_error(empty_engine: Engine) ->
 
 def test_an_empty_feed_fails_and_keeps_the_previous_data(empty_engine: Engine) -> None:
     _import(empty_engine, [_page()])
-    before = _snapshot_of_store(empty_engine)
+    before = store_snapshot(empty_engine)
     empty = {**_page(), "rows": []}
     with pytest.raises(EmptyFeedError):
         _import(empty_engine, [empty], full_refresh=True)
-    assert _snapshot_of_store(empty_engine) == before
+    assert store_snapshot(empty_engine) == before
 
 
 def test_a_failure_midway_keeps_data_and_the_next_run_succeeds(empty_engine: Engine) -> None:
     _import(empty_engine, [_page()])
-    before = _snapshot_of_store(empty_engine)
+    before = store_snapshot(empty_engine)
     page = _page()
     page["rows"][0]["phone"] = "434-555-0100"
     writer = FacilityWriter(source="samhsa", source_note="test")
@@ -157,7 +143,7 @@ def test_a_failure_midway_keeps_data_and_the_next_run_succeeds(empty_engine: Eng
             seen_on=date(2026, 11, 2),
             full_refresh=True,
         )
-    assert _snapshot_of_store(empty_engine) == before
+    assert store_snapshot(empty_engine) == before
     report = _import(empty_engine, [page])
     assert report.status == "ok" and report.updated == 1
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
+from locator.models import Facility, FacilityService
 from scrapers.base import run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter, facility_key
 
@@ -63,3 +66,18 @@ def add_sites(
         seen_on=seen_on,
         full_refresh=full_refresh,
     )
+
+
+def store_snapshot(engine: Engine) -> list[list[tuple[Any, ...]]]:
+    """Return every facility and service row, to show a failed run changed nothing."""
+    with Session(engine) as session:
+        facilities = [
+            (f.source_key, f.name, f.phone, f.active, f.last_seen, f.content_hash)
+            for f in session.scalars(select(Facility).order_by(col(Facility.source_key)))
+        ]
+        services = session.execute(
+            select(col(FacilityService.facility_id), col(FacilityService.code)).order_by(
+                col(FacilityService.facility_id), col(FacilityService.code)
+            )
+        ).all()
+    return [facilities, [tuple(s) for s in services]]

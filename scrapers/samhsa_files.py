@@ -1,0 +1,357 @@
+"""File imports of SAMHSA facility lists: saved API answers, site exports and National Directories.
+
+Three kinds of file, told apart by their content rather than their name
+(shared/sources/samhsa.md §5-6):
+
+- a saved API answer (JSON): one result page or a list of pages;
+- a site export or the 2018 ``locatorExcel`` workbook (CSV or XLSX): the base columns
+  ``name1 … latitude, longitude, type_facility`` and then one flag column per service code
+  (``1`` or blank), lower-case and sometimes padded with spaces;
+- an N-SUMHSS National Directory workbook (XLSX): a "Facilities List" sheet whose
+  ``service_code_info`` cell holds the codes separated by spaces and ``*``, and a "Service Code
+  Reference" sheet with the vintage's codebook. It has no coordinates: each facility is placed
+  at its ZIP centroid from the embedded gazetteer and marked approximate.
+
+Columns are read by header name; a missing required column is a FeedSchemaError (the format
+drifted), so nothing is imported from a file we do not understand. Codes and flag columns
+that no codebook knows are kept raw on the facility and counted in the run, never dropped.
+Rows are read one at a time (csv module, openpyxl read-only mode), never as a whole list.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import Engine, delete, insert
+from sqlmodel import col
+
+from locator.gazetteer import embedded_gazetteer
+from locator.models import ServiceCode
+from locator.states import find_state
+from locator.text import clean
+from scrapers.base import FeedSchemaError, Rejected
+from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key
+from scrapers.samhsa import FACILITY_TYPES, parse_pages, us_coordinates, vocabulary
+
+EXPORT_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "latitude", "longitude")
+EXPORT_BASE = frozenset(
+    {
+        *EXPORT_REQUIRED,
+        "frid",
+        "name2",
+        "street2",
+        "zip4",
+        "county",
+        "intake_prompt",
+        "intake1",
+        "intake2",
+        "intake1a",
+        "intake2a",
+        "hotline1",
+        "website",
+        "type_facility",
+        "typefacility",
+        "last_update",
+        "miles",
+    }
+)
+DIRECTORY_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "service_code_info")
+REFERENCE_REQUIRED = ("category_code", "category_name", "service_code", "service_name")
+FACILITIES_SHEET = "facilities list"
+REFERENCE_SHEET = "service code reference"
+HEADER_SCAN_ROWS = 10
+_CODE_SPLIT = re.compile(r"[\s*]+")
+_TRUE = frozenset({"1", "1.0", "y", "yes", "true", "x"})
+
+Row = Mapping[str, Any]
+
+
+@dataclass
+class SamhsaFile:
+    """What a file holds and how to read it, found by looking inside."""
+
+    path: Path
+    kind: str  # "api-json", "export", "directory"
+    vintage: str = ""
+    reference: list[dict[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return {
+            "api-json": "a saved FindTreatment.gov API answer",
+            "export": "a FindTreatment.gov site export",
+            "directory": f"an N-SUMHSS National Directory workbook ({self.vintage})",
+        }[self.kind]
+
+
+def open_file(path: Path, vintage: str = "") -> SamhsaFile:
+    """Look inside ``path`` and say which kind of SAMHSA file it is.
+
+    Raises:
+        FeedSchemaError: the file is none of the known kinds.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return SamhsaFile(path, "api-json")
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = _normalise(next(csv.reader(handle), []))
+        _require(header, EXPORT_REQUIRED, f"{path.name}: a SAMHSA export CSV")
+        return SamhsaFile(path, "export")
+    if suffix in (".xlsx", ".xlsm"):
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            names = {name.strip().lower(): name for name in workbook.sheetnames}
+            if FACILITIES_SHEET in names:
+                reference = (
+                    list(_sheet_dicts(workbook[names[REFERENCE_SHEET]], REFERENCE_REQUIRED))
+                    if REFERENCE_SHEET in names
+                    else []
+                )
+                return SamhsaFile(
+                    path, "directory", vintage or directory_vintage(path), _codebook(reference)
+                )
+        finally:
+            workbook.close()
+        return SamhsaFile(path, "export")
+    raise FeedSchemaError(f"{path.name}: expected a .json, .csv or .xlsx SAMHSA file.")
+
+
+def directory_vintage(path: Path) -> str:
+    """Name a directory's codebook vintage after the year in its file name (e.g. nsumhss-2025)."""
+    found = re.search(r"(20\d\d)", path.name)
+    return f"nsumhss-{found.group(1)}" if found else f"directory-{path.stem[:20]}"
+
+
+def file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
+    """Yield the records and rejected rows of a file, reading it row by row."""
+    if source.kind == "api-json":
+        with source.path.open(encoding="utf-8") as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise FeedSchemaError(f"{source.path.name} is not JSON: {exc}") from exc
+        yield from parse_pages(data if isinstance(data, list) else [data])
+    elif source.kind == "export":
+        yield from export_items(_rows(source.path), source.path.name)
+    else:
+        codes = {row["service_code"] for row in source.reference}
+        yield from directory_items(_rows(source.path, FACILITIES_SHEET), source.path.name, codes)
+
+
+def export_items(rows: Iterable[Row], name: str) -> Iterator[FacilityRecord | Rejected]:
+    """Parse site-export rows (base columns plus one flag column per service code)."""
+    known = _known_codes()
+    flags: list[tuple[str, str | None]] | None = None
+    for number, row in enumerate(rows, start=2):
+        if flags is None:
+            _require(set(row), EXPORT_REQUIRED, f"{name}: a SAMHSA export")
+            flags = [(h, h.upper() if h.upper() in known else None) for h in row]
+            flags = [(h, code) for h, code in flags if h and h not in EXPORT_BASE]
+        codes = {code for header, code in flags if code and _truthy(row.get(header))}
+        unmapped = {
+            ("column", header) for header, code in flags if not code and _truthy(row.get(header))
+        }
+        where = f"{name} row {number}"
+        location = _coordinates(row.get("latitude"), row.get("longitude"))
+        types = clean(row.get("type_facility") or row.get("typefacility")) or "SA"
+        yield _record(row, where, types, frozenset(codes), unmapped, location, approximate=False)
+
+
+def directory_items(
+    rows: Iterable[Row], name: str, reference_codes: set[str]
+) -> Iterator[FacilityRecord | Rejected]:
+    """Parse National Directory rows, placing each facility at its ZIP centroid."""
+    known = reference_codes or _known_codes()
+    gazetteer = embedded_gazetteer()
+    checked = False
+    for number, row in enumerate(rows, start=2):
+        if not checked:
+            _require(set(row), DIRECTORY_REQUIRED, f"{name}: a National Directory sheet")
+            checked = True
+        tokens = [t for t in _CODE_SPLIT.split(clean(row.get("service_code_info"))) if t]
+        codes = frozenset(t for t in tokens if t in known)
+        unmapped = {("code", t) for t in tokens if t not in known}
+        place = gazetteer.zip(clean(row.get("zip"))[:5])
+        location = None if place is None else (place.point.lat, place.point.lon)
+        types = " ".join(t for t in ("SA", "MH") if t in codes) or "SA"
+        yield _record(
+            row, f"{name} row {number}", types, codes, unmapped, location, approximate=True
+        )
+
+
+def _record(
+    row: Row,
+    where: str,
+    types_text: str,
+    codes: frozenset[str],
+    unmapped: set[tuple[str, str]],
+    location: tuple[float, float] | None,
+    *,
+    approximate: bool,
+) -> FacilityRecord | Rejected:
+    name = clean(row.get("name1"))
+    label = f"{where} ({name or 'no name'})"
+    if not name:
+        return Rejected(label, "no facility name")
+    state = find_state(clean(row.get("state")))
+    if state is None:
+        return Rejected(label, f"unknown state {clean(row.get('state'))!r}")
+    types = frozenset(t for t in types_text.upper().replace(",", " ").split() if t)
+    if not types <= FACILITY_TYPES:
+        return Rejected(label, f"unknown facility type {types_text!r}")
+    if location is None:
+        why = "ZIP code not in the gazetteer" if approximate else "latitude/longitude missing"
+        return Rejected(label, f"{why}; the facility cannot be placed on the map")
+    street1, city, zip_code = clean(row.get("street1")), clean(row.get("city")), _zip(row)
+    return FacilityRecord(
+        key=facility_key(name, street1, city, state.code, zip_code),
+        name=name,
+        name2=clean(row.get("name2")),
+        street1=street1,
+        street2=clean(row.get("street2")),
+        city=city,
+        state=state.code,
+        zip=zip_code,
+        county=clean(row.get("county")),
+        phone=clean_phone(row.get("phone")),
+        intake_phone=clean_phone(row.get("intake1") or row.get("intake1a")),
+        hotline_phone=clean_phone(row.get("hotline1")),
+        website=clean_website(row.get("website")),
+        latitude=location[0],
+        longitude=location[1],
+        location_approximate=approximate,
+        facility_types=types,
+        services=codes,
+        unmapped_services=tuple(sorted(unmapped)),
+        source_updated=_date(row.get("last_update")),
+    )
+
+
+def load_reference(engine: Engine, vintage: str, reference: list[dict[str, str]]) -> int:
+    """Store a workbook's Service Code Reference as one codebook vintage (replacing it)."""
+    if not reference:
+        return 0
+    rows = [
+        {
+            "vintage": vintage,
+            "code": row["service_code"],
+            "category_code": row["category_code"],
+            "category_name": row["category_name"],
+            "name": row["service_name"],
+            "description": row.get("service_description", ""),
+        }
+        for row in reference
+    ]
+    with engine.begin() as connection:
+        connection.execute(delete(ServiceCode).where(col(ServiceCode.vintage) == vintage))
+        connection.execute(insert(ServiceCode), rows)
+    return len(rows)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _rows(path: Path, sheet: str | None = None) -> Iterator[dict[str, Any]]:
+    """Yield the rows of a CSV file or of one XLSX sheet as dicts keyed by normalised header."""
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = _normalise(next(reader, []))
+            for values in reader:
+                if any(v.strip() for v in values):
+                    yield dict(zip(header, values, strict=False))
+        return
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = {name.strip().lower(): name for name in workbook.sheetnames}
+        found = workbook[names[sheet]] if sheet else _export_sheet(workbook)
+        yield from _sheet_dicts(found, ("name1",))
+    finally:
+        workbook.close()
+
+
+def _export_sheet(workbook: Any) -> Any:
+    for sheet in workbook.worksheets:
+        for values in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True):
+            if {"name1", "latitude"} <= set(_normalise(values)):
+                return sheet
+    raise FeedSchemaError("No sheet of this workbook has the name1 … latitude export columns.")
+
+
+def _sheet_dicts(sheet: Any, required: Iterable[str]) -> Iterator[dict[str, Any]]:
+    header: list[str] | None = None
+    for values in sheet.iter_rows(values_only=True):
+        if header is None:
+            normalised = _normalise(values)
+            if set(required) <= set(normalised):
+                header = normalised
+            continue
+        if any(v not in (None, "") for v in values):
+            yield dict(zip(header, values, strict=False))
+    if header is None:
+        raise FeedSchemaError(
+            f"Sheet {sheet.title!r} has no header row with the columns {sorted(required)}."
+        )
+
+
+def _normalise(values: Iterable[Any]) -> list[str]:
+    return [clean(v).lower() for v in values]
+
+
+def _require(header: Iterable[str], required: Iterable[str], what: str) -> None:
+    missing = sorted(set(required) - set(header))
+    if missing:
+        raise FeedSchemaError(f"{what} lacks the columns {missing}; the format changed.")
+
+
+def _codebook(reference: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {key: clean(row.get(key)) for key in (*REFERENCE_REQUIRED, "service_description")}
+        for row in reference
+        if clean(row.get("service_code"))
+    ]
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    vocab = vocabulary()
+    return frozenset(vocab.by_category.values()) | frozenset(vocab.by_name.values())
+
+
+def _truthy(value: Any) -> bool:
+    if value is None or value == "":
+        return False
+    return clean(value).lower() in _TRUE
+
+
+def _coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
+    latitude, longitude = us_coordinates(lat, lon)
+    return None if latitude is None or longitude is None else (latitude, longitude)
+
+
+def _zip(row: Row) -> str:
+    value = row.get("zip")
+    if isinstance(value, int | float):  # a spreadsheet turned 02108 into 2108
+        return f"{int(value):05d}"
+    return clean(value)[:5]
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean(value)[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

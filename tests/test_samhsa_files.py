@@ -1,0 +1,239 @@
+"""File imports: the site export (CSV/XLSX), the National Directory workbook, format drift."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from locator.cli import cli
+from locator.gazetteer import embedded_gazetteer
+from locator.models import Facility, FacilityService, ImportRun, ServiceCode
+from locator.paths import DATA_DIR
+from scrapers.base import FeedSchemaError, run_import
+from scrapers.facilities import FacilityWriter
+from scrapers.samhsa import parse_row
+from scrapers.samhsa_files import file_items, load_reference, open_file
+from tests.conftest import FIXTURES, make_app
+from tests.utils.facilities import store_snapshot
+from tests.utils.samhsa import v2_rows
+
+EXPORT_CSV = FIXTURES / "feeds" / "samhsa" / "locatorExcel_row_2018_worcester_md.csv"
+DIRECTORY_COLUMNS = [
+    "name1",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "intake1",
+    "intake2",
+    "intake1a",
+    "intake2a",
+    "service_code_info",
+]
+
+
+def _import(engine: Engine, path: Path, **options: object):
+    found = open_file(path)
+    if found.kind == "directory":
+        load_reference(engine, found.vintage, found.reference)
+    writer = FacilityWriter(source="samhsa", source_note=f"test import of {path.name}")
+    return run_import(
+        engine,
+        source="samhsa",
+        items=file_items(found),
+        writer=writer,
+        seen_on=date(2026, 11, 1),
+        **options,
+    )
+
+
+def _export_row() -> tuple[list[str], list[str]]:
+    with EXPORT_CSV.open(encoding="utf-8", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    return header, row
+
+
+def _flagged_codes() -> set[str]:
+    header, row = _export_row()
+    flags = dict(zip((h.strip().upper() for h in header), row, strict=True))
+    return {code for code, value in list(flags.items())[18:] if value == "1"}
+
+
+def _stored(engine: Engine) -> list[tuple[Facility, set[str]]]:
+    with Session(engine) as session:
+        out = []
+        for facility in session.scalars(select(Facility).order_by(col(Facility.name))):
+            codes = set(
+                session.scalars(
+                    select(col(FacilityService.code)).where(
+                        col(FacilityService.facility_id) == facility.id
+                    )
+                )
+            )
+            out.append((facility, codes))
+        return out
+
+
+def test_the_real_2018_export_row_is_read_by_header_name(empty_engine: Engine) -> None:
+    report = _import(empty_engine, EXPORT_CSV)
+    assert (report.fetched, report.inserted, report.rejected) == (1, 1, 0)
+    [(facility, codes)] = _stored(empty_engine)
+    assert facility.name == "Worcester County Health Department"  # header was "   name1"
+    assert (facility.city, facility.state, facility.zip) == ("Pocomoke City", "MD", "21851")
+    assert facility.phone == "410-957-2005" and facility.website == "http://www.worcesterhealth.org"
+    assert (facility.latitude, facility.longitude) == (38.0720144, -75.566952)
+    assert facility.location_approximate is False
+    assert facility.source_updated == date(2018, 1, 23)
+    unknown = {entry["name"].upper() for entry in facility.unmapped_services}
+    assert codes | unknown == _flagged_codes(), "every flagged column is a code or kept raw"
+    assert "SA" in codes and "OP" in codes
+
+
+def test_the_same_export_as_xlsx_gives_the_same_facility(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    header, row = _export_row()
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Facilities with service detail"
+    sheet.append(header)
+    sheet.append([int(v) if v == "1" else (v or None) for v in row])
+    path = tmp_path / "Locator.xlsx"
+    workbook.save(path)
+
+    assert open_file(path).kind == "export"
+    _import(empty_engine, path)
+    from_xlsx = [(f.source_key, f.name, f.zip, codes) for f, codes in _stored(empty_engine)]
+    second = _import(empty_engine, EXPORT_CSV)
+    assert (second.inserted, second.unchanged) == (0, 1), "CSV and XLSX read identically"
+    assert from_xlsx == [(f.source_key, f.name, f.zip, c) for f, c in _stored(empty_engine)]
+
+
+def test_an_export_whose_columns_drifted_fails_and_keeps_the_data(
+    engine: Engine, tmp_path: Path
+) -> None:
+    header, row = _export_row()
+    drifted = tmp_path / "export.csv"
+    with drifted.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["lat" if h == "latitude" else h for h in header])
+        writer.writerow(row)
+    before = store_snapshot(engine)
+    with pytest.raises(FeedSchemaError, match=r"lacks the columns \['latitude'\]"):
+        _import(engine, drifted)
+    assert store_snapshot(engine) == before
+
+
+def _reference_rows() -> list[list[str]]:
+    rows: dict[str, list[str]] = {}
+    for name in ("service_codes_2018.csv", "service_codes_nsumhss.csv"):
+        with (DATA_DIR / "samhsa" / name).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                rows.setdefault(row["service_code"], list(row.values()))
+    return list(rows.values())
+
+
+def _directory(tmp_path: Path, extra_rows: list[list[object]] = ()) -> Path:  # type: ignore[assignment]
+    """A National Directory workbook holding the recorded 2019 rows (codes from services)."""
+    workbook = Workbook()
+    facilities = workbook.active
+    assert facilities is not None
+    facilities.title = "Facilities List"
+    facilities.append(["National Directory of Substance Use Treatment Facilities"])  # title row
+    facilities.append(DIRECTORY_COLUMNS)
+    for index, row in enumerate(v2_rows()[:30]):
+        record = parse_row(row, where=str(index))
+        codes = sorted(getattr(record, "services", None) or ())
+        facilities.append(
+            [
+                row["name1"],
+                row["name2"],
+                row["street1"],
+                row["street2"],
+                row["city"],
+                row["state"],
+                int(row["zip"]),  # spreadsheets store ZIPs as numbers
+                row["phone"],
+                row["intake1"],
+                None,
+                None,
+                None,
+                " ".join(f"{code}*" if i % 3 == 0 else code for i, code in enumerate(codes)),
+            ]
+        )
+    for extra in extra_rows:
+        facilities.append(extra)
+    reference = workbook.create_sheet("Service Code Reference")
+    reference.append(
+        ["category_code", "category_name", "service_code", "service_name", "service_description"]
+    )
+    for values in _reference_rows():
+        reference.append(values)
+    path = tmp_path / "2025_SU_Facilities_for_All_City_All.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_a_national_directory_places_facilities_at_their_zip_centroid(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    unknown = ["Test new-code row", "", "1 Test Street", None, "Charlottesville", "VA", "22902"]
+    unknown += ["434-000-0000", None, None, None, None, "SA ZZNEW* OP"]
+    nowhere = ["Test no-ZIP row", "", "1 Test Street", None, "Nowhere", "VA", "00000"]
+    nowhere += ["", None, None, None, None, "SA"]
+    path = _directory(tmp_path, [unknown, nowhere])
+    found = open_file(path)
+    assert (found.kind, found.vintage) == ("directory", "nsumhss-2025")
+
+    report = _import(empty_engine, path)
+    assert report.rejected == 1 and "ZIP code not in the gazetteer" in report.rejects[0].reason
+    assert report.inserted == 24  # 23 merged sites of the 30 rows, plus the new-code row
+    assert report.unknown_names == {"code: ZZNEW": 1}
+    stored = {f.name + f.street1: (f, codes) for f, codes in _stored(empty_engine)}
+    mohr, mohr_codes = stored["Region Ten Community Services Board1014 East Market Street"]
+    centroid = embedded_gazetteer().zip("22902")
+    assert centroid is not None
+    assert (mohr.latitude, mohr.longitude) == (centroid.point.lat, centroid.point.lon)
+    assert mohr.location_approximate is True and mohr.zip == "22902"
+    expected = parse_row(v2_rows()[0], where="0")
+    assert mohr_codes == set(getattr(expected, "services", ()))
+    new_code, new_codes = stored["Test new-code row1 Test Street"]
+    assert new_codes == {"SA", "OP"}
+    assert new_code.unmapped_services == [{"category": "code", "name": "ZZNEW"}]
+    with Session(empty_engine) as session:
+        assert session.get(ServiceCode, ("nsumhss-2025", "TELE")) is not None
+        run = session.get(ImportRun, report.run_id)
+        assert run is not None and run.unknown_names == {"code: ZZNEW": 1}
+
+    again = _import(empty_engine, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 24)
+
+
+def test_the_cli_tells_what_it_reads_and_refuses_unknown_files(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    app = make_app(empty_db_url)
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["import", "samhsa", "--file", str(EXPORT_CSV)])
+    assert result.exit_code == 0, result.output
+    assert "a FindTreatment.gov site export" in result.output
+    assert "samhsa: ok — fetched 1, inserted 1" in result.output
+
+    result = runner.invoke(cli, ["import", "samhsa", "--file", str(_directory(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "stored as nsumhss-2025" in result.output
+
+    odd = tmp_path / "list.txt"
+    odd.write_text("hello", encoding="utf-8")
+    result = runner.invoke(cli, ["import", "samhsa", "--file", str(odd)])
+    assert result.exit_code == 1 and "expected a .json, .csv or .xlsx" in result.output
