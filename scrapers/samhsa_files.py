@@ -156,10 +156,15 @@ def export_items(rows: Iterable[Row], name: str) -> Iterator[FacilityRecord | Re
             _require(set(row), EXPORT_REQUIRED, f"{name}: a SAMHSA export")
             flags = [(h, h.upper() if h.upper() in known else None) for h in row]
             flags = [(h, code) for h, code in flags if h and h not in EXPORT_BASE]
-        codes = {code for header, code in flags if code and _truthy(row.get(header))}
-        unmapped = {
-            ("column", header) for header, code in flags if not code and _truthy(row.get(header))
-        }
+        codes: set[str] = set()
+        unmapped: set[tuple[str, str]] = set()
+        for header, code in flags:
+            value = row.get(header)
+            if value and _truthy(value):
+                if code:
+                    codes.add(code)
+                else:
+                    unmapped.add(("column", header))
         where = f"{name} row {number}"
         location = _coordinates(row.get("latitude"), row.get("longitude"))
         types = clean(row.get("type_facility") or row.get("typefacility")) or "SA"
@@ -328,9 +333,9 @@ def _known_codes() -> frozenset[str]:
 
 
 def _truthy(value: Any) -> bool:
-    if value is None or value == "":
+    if not value:
         return False
-    return clean(value).lower() in _TRUE
+    return value == "1" or value == 1 or clean(value).lower() in _TRUE
 
 
 def _coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
