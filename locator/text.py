@@ -12,8 +12,9 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces: 'Añasco ' -> 'anasco'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
+    if not text.isascii():  # the common case skips the Unicode decomposition
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
 @lru_cache(maxsize=65536)

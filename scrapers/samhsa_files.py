@@ -272,7 +272,7 @@ def _rows(path: Path, sheet: str | None = None) -> Iterator[dict[str, Any]]:
             reader = csv.reader(handle)
             header = _normalise(next(reader, []))
             for values in reader:
-                if any(v.strip() for v in values):
+                if "".join(values).strip():
                     yield dict(zip(header, values, strict=False))
         return
     workbook = load_workbook(path, read_only=True, data_only=True)

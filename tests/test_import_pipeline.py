@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from locator.models import Facility, FacilityService, ImportRun
 from scrapers import samhsa
-from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected, run_import
+from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected, content_hash, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter, clean_phone, clean_website
 from tests.conftest import FIXTURES
 from tests.utils.facilities import TEST_SOURCE, add_sites, site, store_snapshot
@@ -208,3 +209,18 @@ def test_merged_duplicates_in_one_run_count_once(empty_engine: Engine) -> None:
         facility = session.scalars(select(Facility)).one()
         codes = set(session.scalars(select(FacilityService.code)))
     assert facility.facility_types == ",MH,SA," and codes == {"OP", "TELE"}
+
+
+@pytest.mark.parametrize(
+    "fingerprint",
+    [
+        {"name": "Bench", "lat": 39.2233819, "types": ["MH", "SA"], "updated": date(2026, 1, 1)},
+        {"name": "Clínica Añasco", "city": "Añasco", "zip": "00610", "services": None},
+        {"name": "x", "approximate": False, "count": 3, "unmapped": [["column", "zz"]]},
+    ],
+)
+def test_content_hash_matches_the_json_hashes_stored_before(fingerprint: dict[str, object]) -> None:
+    """Hashes in existing stores came from json.dumps: a faster serialiser must not change them,
+    or the next import would count every row as updated."""
+    text = json.dumps(fingerprint, sort_keys=True, default=str, separators=(",", ":"))
+    assert content_hash(fingerprint) == hashlib.sha256(text.encode("utf-8")).hexdigest()
