@@ -11,7 +11,8 @@ from jinja2 import Template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
-from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError
+from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
+from locator.laws import badge as law_badge
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 
@@ -42,17 +43,20 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=lambda: _choose_locale(app))
-    from locator.views import admin, api, facilities, meetings, meetings_api, search
+    from locator.views import admin, api, facilities, laws, laws_api, meetings, meetings_api, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings_api.bp)
+    app.register_blueprint(laws.bp)
+    app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
@@ -62,6 +66,7 @@ def init_app(app: Flask) -> None:
         categories_in=categories_in,
         directions_url=directions_url,
         tel_href=tel_href,
+        law_badge=law_badge,
     )
     app.jinja_env.filters["distance"] = format_distance
     app.after_request(_security_headers)
@@ -106,6 +111,10 @@ def _bad_query(exc: BadQueryError) -> Any:
     if suggestions:
         extra["suggestions"] = suggestions
     return error_response(400, str(exc), **extra)
+
+
+def _not_found(exc: NotFoundError) -> Any:
+    return error_response(404, str(exc))
 
 
 def _unavailable(exc: GeocoderUnavailableError) -> Any:
