@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from flask_babel import Babel
 from jinja2 import Template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
+from locator.db import get_session
 from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
+from locator.laws import STATUS_INFO, statuses_by_state
 from locator.laws import badge as law_badge
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in
@@ -67,6 +69,8 @@ def init_app(app: Flask) -> None:
         directions_url=directions_url,
         tel_href=tel_href,
         law_badge=law_badge,
+        law_statuses=law_statuses,
+        law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
     )
     app.jinja_env.filters["distance"] = format_distance
     app.after_request(_security_headers)
@@ -152,3 +156,20 @@ def tel_href(phone: str) -> str:
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"
+
+
+def law_status_json(state: str) -> dict[str, Any] | None:
+    """Return the kratom-law badge of a listing's state for the API, or None."""
+    status = law_statuses().get(state)
+    if status is None:
+        return None
+    url = url_for("laws_api.law", state=state, _external=True)
+    return {"status": status, "badge": law_badge(status), "url": url}
+
+
+def law_statuses() -> dict[str, str]:
+    """Return state code -> kratom-law status, read once per request (56 rows)."""
+    if "law_statuses" not in g:
+        g.law_statuses = statuses_by_state(session=get_session())
+    found: dict[str, str] = g.law_statuses
+    return found
