@@ -316,7 +316,7 @@ def check_sources(
             try:
                 record_snapshot(session, fetch_page(client, state, url), report)
             except ImportError_ as exc:
-                _failed(report, url, exc)
+                _failed(report, f"official page ({state or 'federal'})", exc)
         flag_expiries(session, today or date.today(), config["LAW_EXPIRY_WARNING_DAYS"], report)
         session.add(_import_run(report, started))
         session.commit()
