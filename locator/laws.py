@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.errors import BadQueryError, NotFoundError
-from locator.models import FederalAction, LocalRestriction, StateLaw
+from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.states import all_states, state_name
 
 DISCLAIMER = (
@@ -237,6 +237,43 @@ def federal_actions(*, session: Session) -> list[FederalAction]:
     """Return the federal actions, newest first."""
     found = session.scalars(
         select(FederalAction).order_by(col(FederalAction.acted_on).desc(), col(FederalAction.key))
+    )
+    return list(found)
+
+
+def federal_overlay(actions: list[FederalAction], today: date) -> str:
+    """Say where federal 7-OH scheduling stands: in effect (until …), proposed, or none."""
+    dea = [a for a in actions if a.agency == "DEA" and a.acted_on <= today]
+    in_effect = [a for a in dea if a.status == "in_effect"]
+    if in_effect:
+        return f"In effect: {in_effect[0].action} (since {in_effect[0].acted_on.isoformat()})."
+    proposed = [a for a in dea if a.status == "proposed"]
+    if proposed:
+        latest = proposed[0]
+        return (
+            f"Proposed, not in effect on our records: {latest.action} "
+            f"({latest.citation}, {latest.acted_on.isoformat()}). Natural leaf below the "
+            "threshold is outside the federal action."
+        )
+    return "None: no federal scheduling of kratom or 7-OH is on our records."
+
+
+def upcoming(law: StateLaw, today: date) -> list[str]:
+    """Return sentences about dates still ahead: a law taking effect, an order expiring."""
+    notes = []
+    if law.effective_on and law.effective_on > today:
+        notes.append(f"Takes effect on {law.effective_on.isoformat()}.")
+    if law.expires_on and law.expires_on >= today:
+        notes.append(f"Expires on {law.expires_on.isoformat()} unless renewed or replaced.")
+    return notes
+
+
+def history(*, session: Session, state: str) -> list[LawHistory]:
+    """Return the reviewed changes of one state's row, newest first."""
+    found = session.scalars(
+        select(LawHistory)
+        .where(col(LawHistory.state) == state)
+        .order_by(col(LawHistory.changed_at).desc())
     )
     return list(found)
 

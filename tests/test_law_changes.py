@@ -192,6 +192,8 @@ def test_review_lists_shows_and_accepts_with_new_values_keeping_history(
         assert session.get(LawChangeProposal, found.id).status == "accepted"
     again = runner.invoke(cli, ["laws", "review", "--accept", str(found.id)])
     assert again.exit_code != 0 and "already accepted" in again.output
+    page = app.test_client().get("/laws/MA").get_data(as_text=True)
+    assert "expires on 2026-11-01 → 2027-08-27" in page and "Renewed by DPH" in page
     app.extensions["engine"].dispose()
 
 

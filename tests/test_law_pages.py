@@ -99,6 +99,14 @@ def test_state_page_says_status_in_plain_words_with_sources_and_dates(web: Flask
     assert "988" in page.select_one("aside.crisis").get_text()
     federal = page.select_one("ol.federal").get_text()
     assert "FR Doc 2026-13580" in federal and "2025-07-29" in federal
+    overlay = page.select_one("p.federal-overlay").get_text(" ", strip=True)
+    assert overlay.startswith("Federal 7-OH scheduling: Proposed, not in effect on our records")
+
+
+def test_a_date_still_ahead_is_announced(web: FlaskClient, law_app: Flask) -> None:
+    set_law(law_app.extensions["engine"], "MI", effective_on=date(2099, 7, 1))
+    page = soup(web.get("/laws/MI"))
+    assert page.select_one("p.upcoming").get_text() == "Takes effect on 2099-07-01."
 
 
 def test_florida_shows_its_7oh_rule_apart_from_the_kratom_status(web: FlaskClient) -> None:

@@ -21,11 +21,14 @@ from locator.laws import (
     LawStatus,
     all_laws,
     federal_actions,
+    federal_overlay,
     get_law,
+    history,
     is_expired,
     local_restrictions,
     meaning,
     status_label,
+    upcoming,
 )
 from locator.models import StateLaw
 from locator.states import state_name
@@ -104,6 +107,7 @@ def index() -> str:
     laws = all_laws(session=session)
     rows = sorted_laws(laws, sort, direction)
     today = date.today()
+    federal = federal_actions(session=session)
     return render_template(
         "laws.html",
         laws=rows,
@@ -114,7 +118,8 @@ def index() -> str:
         sort=sort,
         direction=direction,
         today=today,
-        federal=federal_actions(session=session),
+        federal=federal,
+        overlay=federal_overlay(federal, today),
         **_shared(),
     )
 
@@ -125,6 +130,7 @@ def detail(state: str) -> str:
     session = get_session()
     law = get_law(session=session, code=state)
     today = date.today()
+    federal = federal_actions(session=session)
     return render_template(
         "law.html",
         law=law,
@@ -132,7 +138,10 @@ def detail(state: str) -> str:
         meaning=meaning(law.status),
         expired=is_expired(law, today),
         restrictions=local_restrictions(session=session, state=law.state),
-        federal=federal_actions(session=session),
+        federal=federal,
+        overlay=federal_overlay(federal, today),
+        upcoming=upcoming(law, today),
+        history=history(session=session, state=law.state),
         today=today,
         **_shared(),
     )
