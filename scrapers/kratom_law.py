@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 SOURCE = "kratom-law"
 MAX_DIFF_LINES = 400
 FR_FIELDS = ("document_number", "title", "type", "publication_date", "html_url")
+WIKIPEDIA_CAVEAT = (
+    " Wikipedia is a cross-check signal, not an authority: confirm the change in an official "
+    "source before accepting it."
+)
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
 
@@ -209,7 +213,8 @@ def record_snapshot(session: Session, snap: Snapshot, report: LawCheckReport) ->
         title=snap.title,
         fingerprint=snap.fingerprint,
         previous_fingerprint=stored.fingerprint,
-        summary=f"{snap.title} changed ({stored.fingerprint[:12]} → {snap.fingerprint[:12]}).",
+        summary=f"{snap.title} changed ({stored.fingerprint[:12]} → {snap.fingerprint[:12]})."
+        + (WIKIPEDIA_CAVEAT if snap.source == "wikipedia" else ""),
         diff=diff_text(stored.content, snap.content, stored.fingerprint, snap.fingerprint),
     )
     stored.fingerprint, stored.content, stored.changed_at = snap.fingerprint, snap.content, now
