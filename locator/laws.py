@@ -224,7 +224,7 @@ def statuses_by_state(*, session: Session) -> dict[str, str]:
 
 
 def local_restrictions(*, session: Session, state: str) -> list[LocalRestriction]:
-    """Return the city and county rules of one state, counties first then places."""
+    """Return the city and county rules of one state, ordered by county, then place."""
     found = session.scalars(
         select(LocalRestriction)
         .where(col(LocalRestriction.state) == state)

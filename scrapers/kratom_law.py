@@ -147,11 +147,15 @@ def page_text(body: str) -> str:
 
 
 def fetch_page(client: HttpClient, state: str, url: str) -> Snapshot:
-    """Fetch an official page and fingerprint its body."""
-    body = client.get_text(url)
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """Fetch an official page and fingerprint its visible text.
+
+    Hashing the text rather than the raw body keeps rotating tokens, scripts and markup
+    tweaks from being reported as a change of the law.
+    """
+    text = page_text(client.get_text(url))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     title = f"Official page ({state or 'federal'})"
-    return Snapshot("official_page", url, title, digest, page_text(body), state)
+    return Snapshot("official_page", url, title, digest, text, state)
 
 
 def watched_pages(session: Session, config: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -262,3 +262,33 @@ def test_the_laws_job_is_scheduled_daily_by_default() -> None:
     job = built.get_job("laws")
     assert job is not None and "day_of_week='*'" in str(job.trigger)
     assert spec.function().__name__ == "scheduled_laws"
+
+
+def test_laws_check_command_runs_under_the_job_lock(
+    engine: Engine, db_url: str, httpserver: HTTPServer
+) -> None:
+    serve(httpserver, section(1290000001))
+    settings = {
+        key: value
+        for key, value in law_config(httpserver).items()
+        if key.startswith(("LAW_", "HTTP_"))
+    }
+    app = create_app({"DATABASE_URL": db_url, **settings})
+    result = app.test_cli_runner().invoke(cli, ["laws", "check"])
+    assert result.exit_code == 0, result.output
+    assert "kratom-law: ok — checked 4" in result.output
+    assert "proposals 1" in result.output
+    from scrapers.locks import job_lock
+
+    with job_lock(engine, "laws"):
+        busy = app.test_cli_runner().invoke(cli, ["laws", "check"])
+    assert busy.exit_code != 0 and "already running" in busy.output
+    app.extensions["engine"].dispose()
+
+
+def test_the_scheduled_job_checks_the_sources(engine: Engine, httpserver: HTTPServer) -> None:
+    from scrapers.kratom_law import scheduled_laws
+
+    serve(httpserver, section(1290000001), {"count": 0, "results": []})
+    report = scheduled_laws(engine, law_config(httpserver))
+    assert (report.status, report.baselines) == ("ok", 1)

@@ -243,3 +243,12 @@ def test_meeting_results_show_the_badge_and_filter_by_law(web: FlaskClient) -> N
 def test_laws_are_in_the_site_navigation(web: FlaskClient) -> None:
     nav = soup(web.get("/")).select_one("header nav")
     assert nav.select_one('a[href="/laws"]').get_text() == "Kratom laws"
+
+
+def test_facility_and_meeting_pages_link_their_state_law(web: FlaskClient) -> None:
+    results = soup(web.get("/search?near=22903&radius=25"))
+    facility = soup(web.get(results.select_one("li.result h3 a")["href"]))
+    assert facility.select_one("a.law-badge").get_text() == "Kratom law in VA: REGULATED"
+    meetings = soup(web.get("/meetings/?near=14456&radius=25"))
+    meeting = soup(web.get(meetings.select_one("li.meeting h3 a")["href"]))
+    assert meeting.select_one("a.law-badge")["href"] == "/laws/NY"
