@@ -252,3 +252,20 @@ def test_facility_and_meeting_pages_link_their_state_law(web: FlaskClient) -> No
     meetings = soup(web.get("/meetings/?near=14456&radius=25"))
     meeting = soup(web.get(meetings.select_one("li.meeting h3 a")["href"]))
     assert meeting.select_one("a.law-badge")["href"] == "/laws/NY"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/laws/x", "/laws/" + "y" * 3000, "/laws/%27%3B--", "/laws/12", "/api/v1/laws/VAX"],
+)
+def test_odd_state_codes_are_404_sentences_never_500(web: FlaskClient, path: str) -> None:
+    response = web.get(path)
+    assert response.status_code == 404
+    assert "is not a state code we know" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["sort=x" * 200, "dir=sideways", "sort=%00"])
+def test_odd_table_sorts_are_400_sentences(web: FlaskClient, query: str) -> None:
+    response = web.get("/laws?" + query)
+    assert response.status_code == 400
+    assert "sort" in soup(response).select_one("main").get_text().lower()
