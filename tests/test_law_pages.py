@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
 from werkzeug.test import TestResponse
 
 from scrapers.meeting_snapshot import seed_meetings
@@ -269,3 +270,35 @@ def test_odd_table_sorts_are_400_sentences(web: FlaskClient, query: str) -> None
     response = web.get("/laws?" + query)
     assert response.status_code == 400
     assert "sort" in soup(response).select_one("main").get_text().lower()
+
+
+def test_the_law_filter_keeps_the_search_on_the_spatial_index(engine: Engine) -> None:
+    from locator.geo import Point
+    from locator.search import HIT_FIELDS, FacilityQuery, facility_conditions
+    from locator.spatial import RankedQuery, page_statement
+
+    origin = Point(38.03, -78.48)
+    query = FacilityQuery(origin=origin, radius=25, law_statuses=("regulated_kcpa", "banned"))
+    conditions, filters = facility_conditions(query)
+    assert conditions[-1] == (
+        "t.state IN (SELECT l.state FROM state_law l "
+        "WHERE l.status IN ('regulated_kcpa', 'banned'))"
+    )
+    sql, values = page_statement(
+        engine.dialect.name,
+        RankedQuery("facility", conditions, HIT_FIELDS),
+        origin,
+        40.0,
+        limit=25,
+        offset=0,
+        params=filters,
+    )
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = conn.exec_driver_sql("EXPLAIN " + sql, values).all()
+        else:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values).all()
+    text_plan = " ".join(str(row) for row in plan)
+    assert "ix_spatial_facility" in text_plan
+    assert "SCAN facility" not in text_plan and "Seq Scan on facility" not in text_plan
