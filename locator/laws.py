@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from locator.errors import BadQueryError, NotFoundError
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.states import all_states, state_name
+from locator.text import fold_place
 
 DISCLAIMER = (
     "Informational only, not legal advice. Laws change often; cities and counties may be "
@@ -231,6 +232,38 @@ def local_restrictions(*, session: Session, state: str) -> list[LocalRestriction
         .order_by(col(LocalRestriction.county), col(LocalRestriction.place))
     )
     return list(found)
+
+
+LocalIndex = dict[tuple[str, str], list[LocalRestriction]]
+
+
+def local_index(*, session: Session) -> LocalIndex:
+    """Index every city and county rule by (state, folded place or county name)."""
+    index: LocalIndex = {}
+    for rule in session.scalars(select(LocalRestriction)):
+        for name in (rule.place, _county_name(rule.county)):
+            if name:
+                index.setdefault((rule.state, fold_place(name)), []).append(rule)
+    return index
+
+
+def local_rules_for(
+    index: LocalIndex, state: str, city: str, county: str = ""
+) -> list[LocalRestriction]:
+    """Return the known rules of a listing's city or county (a place's own rules first)."""
+    found: list[LocalRestriction] = []
+    for name in (city, _county_name(county)):
+        for rule in index.get((state, fold_place(name)), []) if name else []:
+            if rule not in found:
+                found.append(rule)
+    return found
+
+
+def _county_name(county: str) -> str:
+    words = county.split()
+    if words and words[-1].lower() in ("county", "parish"):
+        words = words[:-1]
+    return " ".join(words)
 
 
 def federal_actions(*, session: Session) -> list[FederalAction]:

@@ -13,8 +13,9 @@ from werkzeug.routing import IntegerConverter, Map
 
 from locator.db import get_session
 from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
-from locator.laws import STATUS_INFO, statuses_by_state
+from locator.laws import LOCAL_KINDS, STATUS_INFO, local_index, local_rules_for, statuses_by_state
 from locator.laws import badge as law_badge
+from locator.models import LocalRestriction
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 
@@ -70,6 +71,8 @@ def init_app(app: Flask) -> None:
         tel_href=tel_href,
         law_badge=law_badge,
         law_statuses=law_statuses,
+        local_law_rules=local_law_rules,
+        local_law_kinds=LOCAL_KINDS,
         law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
     )
     app.jinja_env.filters["distance"] = format_distance
@@ -158,13 +161,24 @@ def tel_href(phone: str) -> str:
     return f"tel:+{digits}"
 
 
-def law_status_json(state: str) -> dict[str, Any] | None:
-    """Return the kratom-law badge of a listing's state for the API, or None."""
+def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, Any] | None:
+    """Return the kratom-law badge of a listing's state, with its known local rules, or None."""
     status = law_statuses().get(state)
     if status is None:
         return None
     url = url_for("laws_api.law", state=state, _external=True)
-    return {"status": status, "badge": law_badge(status), "url": url}
+    local = [
+        {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
+        for r in local_law_rules(state, city, county)
+    ]
+    return {"status": status, "badge": law_badge(status), "url": url, "local": local}
+
+
+def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRestriction]:
+    """Return the known kratom rules of a listing's city or county (index read once a request)."""
+    if "local_law_index" not in g:
+        g.local_law_index = local_index(session=get_session())
+    return local_rules_for(g.local_law_index, state, city, county)
 
 
 def law_statuses() -> dict[str, str]:

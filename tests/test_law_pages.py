@@ -302,3 +302,23 @@ def test_the_law_filter_keeps_the_search_on_the_spatial_index(engine: Engine) ->
     text_plan = " ".join(str(row) for row in plan)
     assert "ix_spatial_facility" in text_plan
     assert "SCAN facility" not in text_plan and "Seq Scan on facility" not in text_plan
+
+
+def test_a_listing_in_a_city_with_its_own_rule_shows_it(web: FlaskClient, law_app: Flask) -> None:
+    from tests.utils.facilities import add_sites, site
+
+    engine = law_app.extensions["engine"]
+    add_sites(engine, [site("Spokane clinic", 47.6588, -117.4260, state="WA", city="Spokane")])
+    page = soup(web.get("/search?lat=47.6588&lon=-117.4260&radius=5"))
+    [result] = page.select("li.result")
+    assert result.select_one("a.law-badge").get_text() == "Kratom law in WA: NO STATE LAW"
+    assert result.select_one("span.local-law").get_text() == "Local rule in Spokane: ban"
+    hit = web.get("/api/v1/facilities?lat=47.6588&lon=-117.4260&radius=5").get_json()
+    assert hit["results"][0]["state_law"]["local"] == [
+        {
+            "place": "Spokane",
+            "county": "",
+            "kind": "ban",
+            "source_url": "https://www.spokesman.com/stories/2026/mar/02/spokane-bans-sale-of-kratom/",
+        }
+    ]

@@ -156,5 +156,5 @@ def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[s
             "last_seen": item.last_seen.isoformat(),
         },
         "url": url_for("facilities.detail", facility_id=item.id, _external=True),
-        "state_law": law_status_json(item.state),
+        "state_law": law_status_json(item.state, item.city, getattr(item, "county", "")),
     }

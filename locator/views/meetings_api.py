@@ -105,7 +105,7 @@ def _hit_json(hit: MeetingHit, viewer: str, unit: str | None) -> dict[str, Any]:
             "longitude": m.longitude,
             "approximate": m.location_approximate,
         },
-        "state_law": law_status_json(m.state) if m.state else None,
+        "state_law": law_status_json(m.state, m.city) if m.state else None,
         "online": {"url": m.online_url or None, "phone": m.online_phone or None},
         "formats": m.formats,
         "format_names": m.format_names,
