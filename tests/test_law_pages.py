@@ -50,6 +50,10 @@ def test_laws_map_labels_every_state_in_words_not_colour_alone(web: FlaskClient)
     assert [t.get_text() for t in kansas.select("text")] == ["KS", "BAN"]
     assert page.select_one('a.tile[data-state="DC"] text.tile-word').get_text() == "?*"
     assert kansas["href"] == "/laws/KS"
+    assert (
+        "last verified between 2026-08-22 and 2026-08-22"
+        in page.select_one("p.provenance").get_text()
+    )
     legend = page.select_one("dl.law-legend").get_text()
     assert "KCPA" in legend and "Temporary ban" in legend
 
