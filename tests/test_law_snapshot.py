@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -108,3 +109,14 @@ def test_seeding_again_keeps_reviewed_changes(engine: Engine) -> None:
     assert get_law(engine, "ND").notes == "Reviewed change"
     assert seed_laws(engine, only_if_empty=False) == 56
     assert get_law(engine, "ND").notes != "Reviewed change"
+
+
+def test_init_says_the_law_snapshot_is_loaded(tmp_path: Path) -> None:
+    from locator import create_app
+    from locator.cli import cli
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    result = app.test_cli_runner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "kratom law: 56 states and territories; 0 change proposals to review" in result.output
+    app.extensions["engine"].dispose()
