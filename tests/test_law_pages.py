@@ -326,3 +326,9 @@ def test_a_listing_in_a_city_with_its_own_rule_shows_it(web: FlaskClient, law_ap
             "source_url": "https://www.spokesman.com/stories/2026/mar/02/spokane-bans-sale-of-kratom/",
         }
     ]
+
+
+def test_sorting_by_confidence_puts_rows_with_none_last(web: FlaskClient) -> None:
+    rows = soup(web.get("/laws?sort=confidence")).select("table.law-table tbody tr")
+    assert rows[0]["data-state"] == "AL"
+    assert {r["data-state"] for r in rows[-4:]} == {"AS", "GU", "MP", "VI"}

@@ -43,8 +43,7 @@ def test_each_row_is_sourced_dated_and_uses_the_enums(code: str) -> None:
     assert set(row["covers"]) <= set(COVERS)
     assert row["seven_oh"]["rule"] in SEVEN_OH_RULES
     if row["status"] != LawStatus.UNKNOWN:
-        assert any(s["url"].startswith("https://") or s["url"].startswith("http://")
-                   for s in row["sources"])  # fmt: skip
+        assert any(s["url"].startswith(("https://", "http://")) for s in row["sources"])
         assert date.fromisoformat(row["verified_on"]) <= date.fromisoformat(STATES["as_of"])
         assert row["confidence"] in ("H", "M", "L")
     official = [s["official"] for s in row["sources"]]

@@ -62,6 +62,7 @@ TILE_WORDS = {
     LawStatus.UNKNOWN: "?",
 }
 STATUS_ORDER = {status.value: n for n, status in enumerate(LawStatus)}
+CONFIDENCE_ORDER = {"H": 0, "M": 1, "L": 2}  # then rows with none
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,9 @@ SORTS: dict[str, SortKey] = {
     "age": SortKey("Minimum age", lambda law: (law.minimum_age or 0, state_name(law.state))),
     "effective": SortKey("In effect since", lambda law: (law.effective_on or date.min,)),
     "verified": SortKey("Last verified", lambda law: (law.verified_on or date.min,)),
-    "confidence": SortKey("Confidence", lambda law: ("HML".find(law.confidence) % 4,)),
+    "confidence": SortKey(
+        "Confidence", lambda law: (CONFIDENCE_ORDER.get(law.confidence, 3), state_name(law.state))
+    ),
 }
 
 
