@@ -250,6 +250,20 @@ class LawHistory(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class LawSourceVersion(SQLModel, table=True):
+    """Each distinct version of a watched source as fetched, kept for provenance and diffing."""
+
+    __tablename__ = "law_source_version"
+    __table_args__ = (Index("ix_law_source_version_url", "source", "url", "fetched_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    url: str = Field(max_length=1000)
+    fingerprint: str = Field(default="", max_length=200)
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
 class LawSourceCheck(SQLModel, table=True):
     """The last state seen of one watched law source: revision id or content hash, and text."""
 

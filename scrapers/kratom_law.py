@@ -13,14 +13,16 @@ Sources (no API key needed):
 
 Cadence: daily by default (``schedule_laws``). Nothing here changes a published status: a
 change becomes a proposal, and ``locator laws review`` applies or rejects it. The first look
-at a page records a baseline; only later differences are proposed. One source failing is
-reported and the others still run.
+at a page records a baseline; only later differences are proposed. Every distinct version
+fetched (section wikitext, page text, Federal Register document JSON) is kept with its
+retrieval time in law_source_version. One source failing is reported and the others run.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -37,6 +39,7 @@ from locator.models import (
     ImportRun,
     LawChangeProposal,
     LawSourceCheck,
+    LawSourceVersion,
     StateLaw,
     utcnow,
 )
@@ -194,6 +197,8 @@ def record_snapshot(session: Session, snap: Snapshot, report: LawCheckReport) ->
         )
     ).first()
     now = utcnow()
+    if stored is None or stored.content != snap.content:
+        session.add(_version(snap.source, snap.url, snap.fingerprint, snap.content, now))
     if stored is None:
         baseline = LawSourceCheck(
             source=snap.source,
@@ -225,6 +230,14 @@ def record_snapshot(session: Session, snap: Snapshot, report: LawCheckReport) ->
     _propose(session, proposal, report)
 
 
+def _version(
+    source: str, url: str, fingerprint: str, content: str, when: datetime
+) -> LawSourceVersion:
+    return LawSourceVersion(
+        source=source, url=url, fingerprint=fingerprint, content=content, fetched_at=when
+    )
+
+
 def record_federal(session: Session, document: dict[str, Any], report: LawCheckReport) -> None:
     """Propose a Federal Register document not yet on file or already proposed."""
     report.checked += 1
@@ -246,6 +259,8 @@ def record_federal(session: Session, document: dict[str, Any], report: LawCheckR
         "url": document["html_url"],
         "summary": document.get("abstract") or "",
     }
+    raw = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    session.add(_version("federal_register", document["html_url"], number, raw, utcnow()))
     proposal = LawChangeProposal(
         source="federal_register",
         url=document["html_url"],

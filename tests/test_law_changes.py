@@ -292,3 +292,28 @@ def test_the_scheduled_job_checks_the_sources(engine: Engine, httpserver: HTTPSe
     serve(httpserver, section(1290000001), {"count": 0, "results": []})
     report = scheduled_laws(engine, law_config(httpserver))
     assert (report.status, report.baselines) == ("ok", 1)
+
+
+def test_every_distinct_version_fetched_is_kept_with_its_time(
+    engine: Engine, httpserver: HTTPServer
+) -> None:
+    from locator.models import LawSourceVersion
+
+    serve(httpserver, section(1290000001))
+    run(engine, httpserver)
+    serve(httpserver, section(1290000002))  # new revision, same section text
+    run(engine, httpserver)
+    serve(httpserver, section(1290000003, CHANGED))
+    run(engine, httpserver)
+    with Session(engine) as session:
+        versions = list(
+            session.scalars(select(LawSourceVersion).order_by(col(LawSourceVersion.id)))
+        )
+    wiki = [v for v in versions if v.source == "wikipedia"]
+    assert [v.fingerprint for v in wiki] == ["1290000001", "1290000003"]
+    assert wiki[1].content == CHANGED and wiki[0].fetched_at <= wiki[1].fetched_at
+    [document] = [v for v in versions if v.source == "federal_register"]
+    assert (
+        document.fingerprint == "2016-24659"
+        and '"document_number": "2016-24659"' in document.content
+    )

@@ -2,7 +2,8 @@
 
 state_law and local_restriction exist since 0001; this adds the status index the law-status
 search filter joins on, the unconfirmed flag of local rules, and the tables of the reviewed
-change-detection workflow (scrapers/kratom_law.py, `locator laws review`).
+change-detection workflow (scrapers/kratom_law.py, `locator laws review`), including every
+distinct version of a watched source as it was fetched.
 
 Revision ID: 0007
 Revises: 0006
@@ -87,9 +88,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "url", name="uq_law_source_check"),
     )
+    op.create_table(
+        "law_source_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("url", sa.String(length=1000), nullable=False),
+        sa.Column("fingerprint", sa.String(length=200), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_law_source_version_url", "law_source_version", ["source", "url", "fetched_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_law_source_version_url", table_name="law_source_version")
+    op.drop_table("law_source_version")
     op.drop_table("law_source_check")
     op.drop_index("ix_law_history_state", table_name="law_history")
     op.drop_table("law_history")
