@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.errors import LocatorError, NotFoundError
-from locator.laws import LawStatus, get_law, law_fields
+from locator.laws import FEDERAL_STATUSES, LawStatus, get_law, law_fields
 from locator.models import FederalAction, LawChangeProposal, LawHistory, StateLaw, utcnow
 
 DATE_FIELDS = ("enacted_on", "effective_on", "expires_on")
@@ -105,8 +105,12 @@ def accept(
     reviewed_on: date,
     state: str | None = None,
     note: str = "",
+    federal_status: str | None = None,
 ) -> LawHistory | None:
     """Accept a proposal: apply ``changes`` to its state (or ``state``) and record history.
+
+    A Federal Register proposal becomes a FederalAction; ``federal_status`` (e.g. in_effect
+    once a final order's effective date is confirmed) replaces the status it was found with.
 
     Returns:
         The history row written, or None when no state row was touched.
@@ -115,6 +119,13 @@ def accept(
         ReviewError: the proposal was already reviewed, or changes name no state.
     """
     proposal = _pending(session, proposal_id)
+    action = proposal.proposed.get("federal_action")
+    if federal_status is not None:
+        if not action:
+            raise ReviewError("--federal-status only applies to a Federal Register proposal.")
+        if federal_status not in FEDERAL_STATUSES:
+            raise ReviewError(f"federal status must be one of {', '.join(FEDERAL_STATUSES)}.")
+        action = {**action, "status": federal_status}
     target = (state or proposal.state or "").upper()
     if changes and not target:
         raise ReviewError("This proposal is not tied to a state: add --state XX to apply changes.")
@@ -125,7 +136,6 @@ def accept(
             session=session, law=law, changes=changes, reviewed_on=reviewed_on, note=note
         )
         history.proposal_id = proposal.id
-    action = proposal.proposed.get("federal_action")
     if action and session.get(FederalAction, action["key"]) is None:
         session.add(_federal_action(action))
     _close(proposal, "accepted", note)

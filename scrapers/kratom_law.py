@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 SOURCE = "kratom-law"
 MAX_DIFF_LINES = 400
 FR_FIELDS = ("document_number", "title", "type", "publication_date", "html_url")
+AGENCY_ABBREVIATIONS = {
+    "Drug Enforcement Administration": "DEA",
+    "Food and Drug Administration": "FDA",
+    "Health and Human Services Department": "HHS",
+}
 WIKIPEDIA_CAVEAT = (
     " Wikipedia is a cross-check signal, not an authority: confirm the change in an official "
     "source before accepting it."
@@ -238,6 +243,20 @@ def _version(
     )
 
 
+def agency_name(agencies: list[dict[str, Any]]) -> str:
+    """Return the most specific agency of a Federal Register document, abbreviated if known.
+
+    Documents list the department and its agency (Justice Department, then DEA); the agency
+    is the one with a parent.
+    """
+    named = [a for a in agencies if a and a.get("name")]
+    named.sort(key=lambda a: a.get("parent_id") is None)
+    if not named:
+        return "Federal Register"
+    name = str(named[0]["name"])
+    return AGENCY_ABBREVIATIONS.get(name, name)[:40]
+
+
 def record_federal(session: Session, document: dict[str, Any], report: LawCheckReport) -> None:
     """Propose a Federal Register document not yet on file or already proposed."""
     report.checked += 1
@@ -250,11 +269,10 @@ def record_federal(session: Session, document: dict[str, Any], report: LawCheckR
         return
     action = {
         "key": f"FR-{number}",
-        "agency": ", ".join(a.get("name", "") for a in document.get("agencies", []) if a)
-        or "Federal Register",
+        "agency": agency_name(document.get("agencies") or []),
         "action": f"{document['type']}: {document['title']}",
         "date": document["publication_date"],
-        "status": "published",
+        "status": "proposed" if document["type"] == "Proposed Rule" else "published",
         "citation": f"FR Doc {number}",
         "url": document["html_url"],
         "summary": document.get("abstract") or "",

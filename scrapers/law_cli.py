@@ -53,6 +53,11 @@ def check_command() -> None:
 @click.option("--state", default=None, help="With --accept: the state the change applies to.")
 @click.option("--note", default="", help="Why (kept with the proposal and the history).")
 @click.option(
+    "--federal-status",
+    default=None,
+    help="With --accept of a Federal Register proposal: its status, e.g. in_effect.",
+)
+@click.option(
     "--reviewed-on",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
@@ -67,6 +72,7 @@ def review_command(
     changes: tuple[str, ...],
     state: str | None,
     note: str,
+    federal_status: str | None,
     reviewed_on: datetime | None,
 ) -> None:
     """List pending proposals, show one with its diff, or accept or reject one.
@@ -92,6 +98,7 @@ def review_command(
                     reviewed_on=on,
                     state=state,
                     note=note,
+                    federal_status=federal_status,
                 )
                 where = f"; {history.state} verified on {on.isoformat()}" if history else ""
                 click.echo(f"Accepted proposal {accept_id}{where}.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 from pytest_httpserver import HTTPServer
@@ -90,7 +90,8 @@ def test_a_new_federal_register_document_is_proposed_once(
     assert found.fingerprint == "2016-24659", "2026-13580 and 2016-20803 are already on file"
     assert found.proposed["federal_action"]["key"] == "FR-2016-24659"
     assert found.proposed["federal_action"]["date"] == "2016-10-13"
-    assert found.proposed["federal_action"]["agency"] == "Drug Enforcement Administration"
+    assert found.proposed["federal_action"]["agency"] == "DEA", "the agency, not its department"
+    assert found.proposed["federal_action"]["status"] == "proposed"
     assert first.checked == 4  # the section and three documents
     run(engine, httpserver)
     assert len(proposals(engine, "federal_register")) == 1
@@ -317,3 +318,36 @@ def test_every_distinct_version_fetched_is_kept_with_its_time(
         document.fingerprint == "2016-24659"
         and '"document_number": "2016-24659"' in document.content
     )
+
+
+def test_a_final_order_accepted_as_in_effect_changes_the_federal_overlay(
+    engine: Engine, db_url: str, httpserver: HTTPServer
+) -> None:
+    order = load("federal_register_7oh.json")
+    order["results"] = [
+        {
+            **order["results"][0],
+            "type": "Rule",
+            "document_number": "2026-99999",
+            "title": "Test fixture: temporary scheduling order for 7-OH above a threshold",
+            "publication_date": (date.today() - timedelta(days=1)).isoformat(),
+            "html_url": "https://www.federalregister.gov/documents/test-fixture-order",
+        }
+    ]
+    serve(httpserver, section(1290000001), order)
+    run(engine, httpserver)
+    [found] = proposals(engine, "federal_register")
+    assert found.proposed["federal_action"]["status"] == "published"
+    app = create_app({"DATABASE_URL": db_url})
+    runner = app.test_cli_runner()
+    wrong = runner.invoke(
+        cli, ["laws", "review", "--accept", str(found.id), "--federal-status", "maybe"]
+    )
+    assert wrong.exit_code != 0 and "federal status must be one of" in wrong.output
+    result = runner.invoke(
+        cli, ["laws", "review", "--accept", str(found.id), "--federal-status", "in_effect"]
+    )
+    assert result.exit_code == 0, result.output
+    page = app.test_client().get("/laws/OH").get_data(as_text=True)
+    assert "Federal 7-OH scheduling:</strong> In effect: Rule: Test fixture" in page
+    app.extensions["engine"].dispose()
