@@ -333,3 +333,12 @@ def test_sorting_by_confidence_puts_rows_with_none_last(web: FlaskClient) -> Non
     rows = soup(web.get("/laws?sort=confidence")).select("table.law-table tbody tr")
     assert rows[0]["data-state"] == "AL"
     assert {r["data-state"] for r in rows[-4:]} == {"AS", "GU", "MP", "VI"}
+
+
+def test_the_law_filter_stays_folded_until_used(web: FlaskClient) -> None:
+    home = soup(web.get("/"))
+    box = home.select_one("details.law-filter-box")
+    assert box is not None and not box.has_attr("open")
+    assert len(box.select("input[name=law]")) == 7
+    chosen = soup(web.get("/search?near=22903&law=age_limit_only"))
+    assert chosen.select_one("details.law-filter-box").has_attr("open")
