@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from flask_babel import Babel
 from jinja2 import Template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
-from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError
+from locator.db import get_session
+from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
+from locator.laws import LOCAL_KINDS, STATUS_INFO, local_index, local_rules_for, statuses_by_state
+from locator.laws import badge as law_badge
+from locator.models import LocalRestriction
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 
@@ -42,17 +46,20 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=lambda: _choose_locale(app))
-    from locator.views import admin, api, facilities, meetings, meetings_api, search
+    from locator.views import admin, api, facilities, laws, laws_api, meetings, meetings_api, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings_api.bp)
+    app.register_blueprint(laws.bp)
+    app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
@@ -62,6 +69,11 @@ def init_app(app: Flask) -> None:
         categories_in=categories_in,
         directions_url=directions_url,
         tel_href=tel_href,
+        law_badge=law_badge,
+        law_statuses=law_statuses,
+        local_law_rules=local_law_rules,
+        local_law_kinds=LOCAL_KINDS,
+        law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
     )
     app.jinja_env.filters["distance"] = format_distance
     app.after_request(_security_headers)
@@ -108,6 +120,10 @@ def _bad_query(exc: BadQueryError) -> Any:
     return error_response(400, str(exc), **extra)
 
 
+def _not_found(exc: NotFoundError) -> Any:
+    return error_response(404, str(exc))
+
+
 def _unavailable(exc: GeocoderUnavailableError) -> Any:
     return error_response(503, str(exc))
 
@@ -143,3 +159,31 @@ def tel_href(phone: str) -> str:
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"
+
+
+def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, Any] | None:
+    """Return the kratom-law badge of a listing's state, with its known local rules, or None."""
+    status = law_statuses().get(state)
+    if status is None:
+        return None
+    url = url_for("laws_api.law", state=state, _external=True)
+    local = [
+        {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
+        for r in local_law_rules(state, city, county)
+    ]
+    return {"status": status, "badge": law_badge(status), "url": url, "local": local}
+
+
+def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRestriction]:
+    """Return the known kratom rules of a listing's city or county (index read once a request)."""
+    if "local_law_index" not in g:
+        g.local_law_index = local_index(session=get_session())
+    return local_rules_for(g.local_law_index, state, city, county)
+
+
+def law_statuses() -> dict[str, str]:
+    """Return state code -> kratom-law status, read once per request (56 rows)."""
+    if "law_statuses" not in g:
+        g.law_statuses = statuses_by_state(session=get_session())
+    found: dict[str, str] = g.law_statuses
+    return found

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
 
 from locator.db import get_engine, migrate
 from locator.errors import LocatorError
+from locator.models import LawChangeProposal, StateLaw
 from scrapers import samhsa, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
@@ -28,8 +31,21 @@ def init_command() -> None:
     reports = snapshot.seed(engine) + seed_meetings(engine)
     for report in reports:
         click.echo(report.summary())
+    click.echo(law_snapshot_summary(engine))
     if not reports:
         click.echo("Embedded data already loaded; nothing to do.")
+
+
+def law_snapshot_summary(engine: Engine) -> str:
+    """Say how many kratom-law rows the store holds and how many proposals await review."""
+    with Session(engine) as session:
+        laws = session.scalar(select(func.count()).select_from(StateLaw)) or 0
+        pending = session.scalar(
+            select(func.count())
+            .select_from(LawChangeProposal)
+            .where(col(LawChangeProposal.status) == "pending")
+        )
+    return f"kratom law: {laws} states and territories; {pending or 0} change proposals to review"
 
 
 @click.command("seed")

@@ -40,6 +40,9 @@ BAD = [
     ({"near": "22903", "page": "99999999999"}, "page"),
     ({"near": "22903", "per_page": "0"}, "per_page"),
     ({"near": "22903", "per_page": "1000000"}, "per_page"),
+    ({"near": "22903", "law": "legal"}, "law"),
+    ({"near": "22903", "law": "banned' OR 1=1 --"}, "law"),
+    ({"near": "22903", "law": "x" * 5000}, "law"),
 ]
 
 
