@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=lambda: _choose_locale(app))
-    from locator.views import admin, api, facilities, meetings, meetings_api, search
+    from locator.views import admin, api, facilities, guide, meetings, meetings_api, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(guide.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
