@@ -66,6 +66,23 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.0,
     ),
     Setting(
+        "map_tile_url",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles for the results map, fetched by the visitor's browser ({z}/{x}/{y}); "
+        "respect the provider's usage policy. /static/img/blank-tile.png shows no map "
+        "detail and loads nothing from elsewhere. Empty hides the map.",
+    ),
+    Setting(
+        "map_tile_attribution",
+        "© OpenStreetMap contributors",
+        "Attribution shown on the map, as the tile provider requires.",
+    ),
+    Setting(
+        "map_tile_attribution_url",
+        "https://www.openstreetmap.org/copyright",
+        "Where the attribution links to.",
+    ),
+    Setting(
         "geocoder_timeout_seconds", 5.0, "Timeout of one online geocoder request.", minimum=0.1
     ),
     Setting("default_radius", 25, "Radius of a search when none is given.", minimum=1),
