@@ -59,7 +59,7 @@ def test_a_guide_search_link_opens_the_form_with_that_care_chosen(client: FlaskC
     page = soup(client, "/guide/medications")
     href = page.select_one(".guide-search .actions a")["href"]
     form = soup(client, href)
-    chosen = form.select_one("select#service option[selected]")
+    chosen = form.select_one("select#service-medication option[selected]")
     assert chosen is not None and chosen["value"] == "buprenorphine"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import BLANK_TILE, PageProblems
 
@@ -102,3 +102,33 @@ def test_the_results_list_works_without_javascript(browser_no_js: Page) -> None:
     expect(browser_no_js.locator("#results-heading")).to_be_visible()
     assert browser_no_js.locator(".result").count() > 0
     expect(browser_no_js.locator("#results-map")).to_be_hidden()
+
+
+def test_use_my_location_searches_from_the_browser_position(
+    browser: Browser, live_url: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 375, "height": 800},
+        base_url=live_url,
+        geolocation={"latitude": 38.03, "longitude": -78.48},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto("/")
+    page.click("#use-location")
+    expect(page.locator("#results-heading")).to_be_visible()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["lat"] == ["38.03000"] and query["lon"] == ["-78.48000"]
+    assert "near" not in query and "service" not in query, "empty fields stay out of the URL"
+    assert page.locator(".result").count() > 0
+    context.close()
+
+
+def test_refused_location_asks_for_a_place_instead(browser: Browser, live_url: str) -> None:
+    context = browser.new_context(base_url=live_url)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#use-location")
+    expect(page.locator("#location-status")).to_contain_text("Type a ZIP code")
+    assert urlsplit(page.url).path == "/"
+    context.close()
