@@ -40,6 +40,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("secret_key", "dev-only-not-secret", "Flask secret key; set your own in production."),
     Setting(
+        "report_limit_per_sender_per_hour",
+        5,
+        "Problem reports one sender (a daily salted hash of the address) may send in an hour.",
+        minimum=1,
+    ),
+    Setting(
+        "report_limit_per_hour",
+        200,
+        "Problem reports accepted from everyone together in an hour; beyond it, people are "
+        "asked to try later (a flood is refused, not stored).",
+        minimum=1,
+    ),
+    Setting(
         "geocoder",
         "offline",
         "offline uses only the embedded US ZIP/place gazetteer; nominatim or arcgis also "

@@ -51,7 +51,16 @@ def init_app(app: Flask) -> None:
         lambda one, many, n, **values: _translations().ungettext(one, many, n),
         newstyle=True,
     )
-    from locator.views import admin, api, facilities, guide, meetings, meetings_api, search
+    from locator.views import (
+        admin,
+        api,
+        facilities,
+        guide,
+        meetings,
+        meetings_api,
+        reports,
+        search,
+    )
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
@@ -60,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings_api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(guide.bp)
+    app.register_blueprint(reports.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
