@@ -213,6 +213,55 @@ SETTINGS: tuple[Setting, ...] = (
         "0 2 * * 1",
         "Cron line of the weekly FindTreatment.gov refresh; empty = off.",
     ),
+    Setting(
+        "schedule_laws",
+        "15 6 * * *",
+        "Cron line of the daily kratom-law change check (proposals for review); empty = off.",
+    ),
+    Setting(
+        "law_wikipedia_api_url",
+        "https://en.wikipedia.org/w/api.php",
+        "MediaWiki Action API the kratom-law check reads the watched article section from.",
+    ),
+    Setting("law_wikipedia_page", "Kratom", "Wikipedia article watched for kratom-law changes."),
+    Setting(
+        "law_wikipedia_section",
+        "United States",
+        "Text of the heading of the watched section (first heading containing it).",
+    ),
+    Setting(
+        "law_federal_register_url",
+        "https://www.federalregister.gov/api/v1/documents.json",
+        "Federal Register documents search API (no key needed).",
+    ),
+    Setting(
+        "law_federal_register_terms",
+        ["kratom", "mitragynine", "7-hydroxymitragynine"],
+        "Terms searched in the Federal Register; a document not on file becomes a proposal.",
+    ),
+    Setting(
+        "law_official_pages",
+        [],
+        'Official pages checked by content hash, each "ST URL", e.g. "ND https://www.governor.'
+        'nd.gov/news/...". A change becomes a proposal for review.',
+    ),
+    Setting(
+        "law_watch_row_sources",
+        True,
+        "Also check the official sources cited by every state's reviewed row.",
+    ),
+    Setting(
+        "law_request_interval_seconds",
+        1.0,
+        "Least time between two requests of the kratom-law check.",
+        minimum=0.0,
+    ),
+    Setting(
+        "law_expiry_warning_days",
+        30,
+        "Days before a temporary ban's expiry date when it becomes a review item.",
+        minimum=0,
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

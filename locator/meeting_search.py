@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 
 from locator.errors import BadQueryError
 from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.laws import parse_statuses, status_condition
 from locator.meeting_times import TIMES_OF_DAY, minutes_between, next_occurrence, sunday_weekday
 from locator.meeting_types import FELLOWSHIPS, format_filters
 from locator.models import Meeting
@@ -53,8 +54,10 @@ class MeetingQuery:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     page: int = 1
     per_page: int = 25
+    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws.py)
 
     def __post_init__(self) -> None:
+        parse_statuses(self.law_statuses)
         if self.origin is not None and not (
             self.radius is not None and math.isfinite(self.radius) and self.radius > 0
         ):
@@ -136,6 +139,8 @@ def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, 
     for key in query.formats:
         codes = sorted(format_filters()[key].codes)
         conditions.append("(" + " OR ".join(f"t.format_codes LIKE '%,{c},%'" for c in codes) + ")")
+    if query.law_statuses:  # checked against LawStatus in MeetingQuery
+        conditions.append(status_condition(parse_statuses(query.law_statuses)))
     return tuple(conditions), params
 
 

@@ -153,12 +153,18 @@ Index(
 
 
 class StateLaw(SQLModel, table=True):
-    """The reviewed kratom-law status of one state or territory."""
+    """The reviewed kratom-law status of one state or territory (locator/laws.py reads it).
+
+    ``status`` describes kratom itself (the leaf and its natural alkaloids); the 7-OH rule is
+    kept apart in ``seven_oh_rule`` because a 7-OH ban is not a kratom ban. ``sources`` are
+    ``{url, title, official}`` with official ones first; ``pending_bills`` are
+    ``{bill, status}``. Only a person changes a row (``locator laws review``).
+    """
 
     __tablename__ = "state_law"
 
     state: str = Field(primary_key=True, max_length=2)
-    status: str = Field(default="unknown", max_length=20)
+    status: str = Field(default="unknown", max_length=20, index=True)
     law_name: str = Field(default="", max_length=300)
     citation: str = Field(default="", max_length=300)
     enacted_on: date | None = None
@@ -169,10 +175,10 @@ class StateLaw(SQLModel, table=True):
     seven_oh_rule: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
-    pending_bills: list[str] = _json_list()
-    sources: list[str] = _json_list()
+    pending_bills: list[dict[str, str]] = _json_list()
+    sources: list[dict[str, Any]] = _json_list()
     verified_on: date | None = None
-    confidence: str = Field(default="", max_length=1)
+    confidence: str = Field(default="", max_length=1)  # H, M, L; empty when nothing is known
     unconfirmed: bool = False
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
@@ -190,6 +196,75 @@ class LocalRestriction(SQLModel, table=True):
     source_url: str = Field(default="", max_length=500)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     verified_on: date | None = None
+    unconfirmed: bool = False  # added by migration 0007
+
+
+class FederalAction(SQLModel, table=True):
+    """A dated federal action on kratom or 7-OH (FDA, DEA, Congress), shown on every state."""
+
+    __tablename__ = "federal_action"
+
+    key: str = Field(primary_key=True, max_length=64)  # e.g. FR-2026-13580
+    agency: str = Field(max_length=40)
+    action: str = Field(max_length=500)
+    acted_on: date
+    status: str = Field(max_length=32)
+    citation: str = Field(default="", max_length=300)
+    url: str = Field(default="", max_length=500)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class LawChangeProposal(SQLModel, table=True):
+    """Something a watched source changed that may change a law row: never applied unreviewed."""
+
+    __tablename__ = "law_change_proposal"
+    __table_args__ = (Index("ix_law_change_proposal_status", "status", "found_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(default="", max_length=2)  # empty: federal or not tied to one state
+    source: str = Field(max_length=32)  # wikipedia, federal_register, official_page, expiry
+    url: str = Field(default="", max_length=1000)
+    title: str = Field(default="", max_length=500)
+    fingerprint: str = Field(default="", max_length=200)  # revision id, hash, document number
+    previous_fingerprint: str = Field(default="", max_length=200)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    diff: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    proposed: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending, accepted, rejected
+    found_at: datetime = Field(default_factory=utcnow)
+    reviewed_at: datetime | None = None
+    review_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class LawHistory(SQLModel, table=True):
+    """A reviewed change to a state's law row: what it was, what it became, and why."""
+
+    __tablename__ = "law_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=2, index=True)
+    changed_at: datetime = Field(default_factory=utcnow)
+    proposal_id: int | None = Field(default=None, foreign_key="law_change_proposal.id")
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class LawSourceCheck(SQLModel, table=True):
+    """The last state seen of one watched law source: revision id or content hash, and text."""
+
+    __tablename__ = "law_source_check"
+    __table_args__ = (UniqueConstraint("source", "url", name="uq_law_source_check"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    url: str = Field(max_length=1000)
+    state: str = Field(default="", max_length=2)
+    fingerprint: str = Field(default="", max_length=200)
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    checked_at: datetime = Field(default_factory=utcnow)
+    changed_at: datetime | None = None
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class ImportRun(SQLModel, table=True):

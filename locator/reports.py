@@ -83,8 +83,10 @@ def store_report(
     """
     problem, text = check_report(problem, text)
     since = utcnow() - timedelta(hours=1)
-    recent = select(func.count()).select_from(ProblemReport).where(
-        col(ProblemReport.created_at) >= since
+    recent = (
+        select(func.count())
+        .select_from(ProblemReport)
+        .where(col(ProblemReport.created_at) >= since)
     )
     if (session.scalar(recent.where(col(ProblemReport.sender) == sender)) or 0) >= (
         limits.per_sender_per_hour

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from locator.errors import BadQueryError
 from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.laws import parse_statuses, status_condition
 from locator.spatial import RankedQuery, aggregate_codes, ranked_page
 from locator.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
 
@@ -45,8 +46,10 @@ class FacilityQuery:
     state: str | None = None
     page: int = 1
     per_page: int = 25
+    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws.py)
 
     def __post_init__(self) -> None:
+        parse_statuses(self.law_statuses)
         if self.radius is None and self.state is None:
             raise BadQueryError("Enter a distance.", field="radius")
         if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
@@ -168,6 +171,8 @@ def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str
     if query.state:
         conditions.append("t.state = :state")
         params["state"] = query.state
+    if query.law_statuses:  # checked against LawStatus in FacilityQuery
+        conditions.append(status_condition(parse_statuses(query.law_statuses)))
     return tuple(conditions), params
 
 

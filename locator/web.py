@@ -6,14 +6,17 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from babel.support import NullTranslations
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from flask_babel import Babel, get_translations
 from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
-from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError
+from locator.db import get_session
+from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
+from locator.laws import STATUS_INFO, statuses_by_state
+from locator.laws import badge as law_badge
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in, category
 
@@ -56,6 +59,8 @@ def init_app(app: Flask) -> None:
         api,
         facilities,
         guide,
+        laws,
+        laws_api,
         meetings,
         meetings_api,
         reports,
@@ -67,12 +72,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings_api.bp)
+    app.register_blueprint(laws.bp)
+    app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
@@ -84,6 +92,9 @@ def init_app(app: Flask) -> None:
         chosen_outside=chosen_outside,
         directions_url=directions_url,
         tel_href=tel_href,
+        law_badge=law_badge,
+        law_statuses=law_statuses,
+        law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
     )
     app.jinja_env.filters["distance"] = format_distance
     app.jinja_env.filters["tr"] = translate_label
@@ -173,6 +184,10 @@ def _bad_query(exc: BadQueryError) -> Any:
     return error_response(400, str(exc), **extra)
 
 
+def _not_found(exc: NotFoundError) -> Any:
+    return error_response(404, str(exc))
+
+
 def _unavailable(exc: GeocoderUnavailableError) -> Any:
     return error_response(503, str(exc))
 
@@ -208,3 +223,20 @@ def tel_href(phone: str) -> str:
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"
+
+
+def law_status_json(state: str) -> dict[str, Any] | None:
+    """Return the kratom-law badge of a listing's state for the API, or None."""
+    status = law_statuses().get(state)
+    if status is None:
+        return None
+    url = url_for("laws_api.law", state=state, _external=True)
+    return {"status": status, "badge": law_badge(status), "url": url}
+
+
+def law_statuses() -> dict[str, str]:
+    """Return state code -> kratom-law status, read once per request (56 rows)."""
+    if "law_statuses" not in g:
+        g.law_statuses = statuses_by_state(session=get_session())
+    found: dict[str, str] = g.law_statuses
+    return found

@@ -51,6 +51,7 @@ JOBS: tuple[JobSpec, ...] = (
     ),
     JobSpec("smart", "SCHEDULE_SMART", "scrapers.meeting_import:scheduled_smart"),
     JobSpec("samhsa", "SCHEDULE_SAMHSA", "scrapers.samhsa_api:scheduled_samhsa"),
+    JobSpec("laws", "SCHEDULE_LAWS", "scrapers.kratom_law:scheduled_laws"),
 )
 
 

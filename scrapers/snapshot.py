@@ -28,6 +28,7 @@ from scrapers.facilities import (
     ensure_service_bits,
     merge_facilities,
 )
+from scrapers.law_snapshot import seed_laws
 
 FORMAT = "treatment-locator/facility-snapshot/1"
 SNAPSHOT_DIR = DATA_DIR / "samhsa" / "snapshots"
@@ -121,7 +122,8 @@ def load_service_codes(engine: Engine) -> int:
 
 
 def seed(engine: Engine, *, only_if_empty: bool = True) -> list[ImportReport]:
-    """Load the codebooks and every facility snapshot (on an empty store, by default)."""
+    """Load the codebooks, every facility snapshot and the kratom-law snapshot (on an empty
+    store, by default)."""
     load_service_codes(engine)
     with Session(engine) as session:
         facilities = session.scalar(select(func.count()).select_from(Facility)) or 0
@@ -129,4 +131,5 @@ def seed(engine: Engine, *, only_if_empty: bool = True) -> list[ImportReport]:
     if not (only_if_empty and facilities):
         reports = [load_snapshot(engine, path) for path in sorted(SNAPSHOT_DIR.glob("*.json"))]
     ensure_service_bits(engine)
+    seed_laws(engine, only_if_empty=only_if_empty)
     return reports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from locator.models import Facility, ProblemReport
 from scrapers.meeting_snapshot import seed_meetings
@@ -14,7 +14,9 @@ from tests.test_pages import soup
 
 def first_facility(app: Flask) -> Facility:
     with Session(app.extensions["engine"]) as session:
-        return session.exec(select(Facility).order_by(Facility.id)).first()  # type: ignore[arg-type,return-value]
+        found = session.exec(select(Facility).order_by(col(Facility.id))).first()
+        assert found is not None
+        return found
 
 
 def stored(app: Flask) -> list[ProblemReport]:
@@ -64,9 +66,7 @@ def test_a_meeting_can_be_reported_too(app: Flask, client: FlaskClient) -> None:
     assert report.kind == "meeting" and report.problem == "schedule"
 
 
-def test_a_bad_report_says_what_to_fix_and_stores_nothing(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_bad_report_says_what_to_fix_and_stores_nothing(app: Flask, client: FlaskClient) -> None:
     facility = first_facility(app)
     url = f"/facilities/{facility.id}/report"
     missing = client.post(url, data={"problem": "other", "text": ""})

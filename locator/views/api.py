@@ -14,6 +14,7 @@ from locator.taxonomy import CATEGORIES, GROUPS, categories_for_bits
 from locator.views.facilities import facility_codes
 from locator.views.params import parse_search
 from locator.views.search import coverage_cache
+from locator.web import law_status_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -105,6 +106,7 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
         "state": query.state,
         "services": list(query.categories),
         "types": list(query.facility_types),
+        "law": list(query.law_statuses),
         "total": page.total,
         "page": query.page,
         "per_page": query.per_page,
@@ -154,4 +156,5 @@ def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[s
             "last_seen": item.last_seen.isoformat(),
         },
         "url": url_for("facilities.detail", facility_id=item.id, _external=True),
+        "state_law": law_status_json(item.state),
     }

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from locator.errors import BadQueryError
 from locator.gazetteer import Place
 from locator.geocoder import Geocoder
+from locator.laws import parse_statuses
 from locator.meeting_search import MeetingQuery
 from locator.meeting_times import WEEKDAYS, zone
 from locator.views.params import int_param, list_param, parse_origin, parse_radius, parse_unit
@@ -106,5 +107,6 @@ def parse_meeting_search(
         now=now or datetime.now(UTC),
         page=int_param(args, "page", default=1, what="page number"),
         per_page=per_page,
+        law_statuses=tuple(s.value for s in parse_statuses(list_param(args, "law"))),
     )
     return MeetingRequest(place, query, parse_viewer_zone(args, place))

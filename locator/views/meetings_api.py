@@ -13,6 +13,7 @@ from locator.meeting_times import shown
 from locator.models import Meeting
 from locator.views.api import DISCLAIMER
 from locator.views.meeting_params import parse_meeting_search, parse_viewer_zone
+from locator.web import law_status_json
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
 
@@ -59,6 +60,7 @@ def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
         "unit": query.unit,
         "order": query.order,
         "viewer_time_zone": viewer or None,
+        "law": list(query.law_statuses),
         "total": page.total,
         "page": query.page,
         "per_page": query.per_page,
@@ -103,6 +105,7 @@ def _hit_json(hit: MeetingHit, viewer: str, unit: str | None) -> dict[str, Any]:
             "longitude": m.longitude,
             "approximate": m.location_approximate,
         },
+        "state_law": law_status_json(m.state) if m.state else None,
         "online": {"url": m.online_url or None, "phone": m.online_phone or None},
         "formats": m.formats,
         "format_names": m.format_names,

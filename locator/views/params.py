@@ -13,6 +13,7 @@ from locator.errors import BadQueryError
 from locator.gazetteer import Place
 from locator.geo import Point, Unit
 from locator.geocoder import Geocoder
+from locator.laws import parse_statuses
 from locator.search import FacilityQuery
 from locator.taxonomy import FACILITY_TYPES, categories_by_key
 
@@ -140,6 +141,7 @@ def parse_search(
         raise BadQueryError(
             f"The page size must be between 1 and {config['MAX_PAGE_SIZE']}.", field="per_page"
         )
+    laws = parse_statuses(list_param(args, "law"))
     place = parse_origin(args, geocoder, session)
     whole_state = place.kind == "state"
     query = FacilityQuery(
@@ -151,5 +153,6 @@ def parse_search(
         state=place.state if whole_state else None,
         page=page,
         per_page=per_page,
+        law_statuses=tuple(s.value for s in laws),
     )
     return SearchRequest(place=place, query=query)

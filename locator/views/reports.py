@@ -20,11 +20,14 @@ from locator.reports import (
 
 bp = Blueprint("reports", __name__)
 
-KINDS: dict[str, type[Facility] | type[Meeting]] = {"facilities": Facility, "meetings": Meeting}
-
 
 def _listing(kind: str, listing_id: int) -> Facility | Meeting:
-    found = get_session().get(KINDS[kind], listing_id)
+    session = get_session()
+    found = (
+        session.get(Facility, listing_id)
+        if kind == "facilities"
+        else session.get(Meeting, listing_id)
+    )
     if found is None:
         abort(404, "We could not find that listing. It may have been removed.")
     return found
@@ -65,8 +68,14 @@ def submit(kind: str, listing_id: int) -> tuple[str, int] | str | Response:
         )
         return page, 400
     except TooManyReportsError as exc:
-        page = render_template("report.html", kind=kind, listing=listing, problems=PROBLEMS,
-                               error=str(exc), form=request.form)
+        page = render_template(
+            "report.html",
+            kind=kind,
+            listing=listing,
+            problems=PROBLEMS,
+            error=str(exc),
+            form=request.form,
+        )
         response = current_app.make_response((page, 429))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

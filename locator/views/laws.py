@@ -1,0 +1,160 @@
+"""State kratom-law pages: the map and sortable table (/laws) and one state (/laws/<state>)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from locator.db import get_session
+from locator.errors import BadQueryError
+from locator.laws import (
+    CONFIDENCE,
+    COVERS,
+    DISCLAIMER,
+    LOCAL_KINDS,
+    SEVEN_OH_RULES,
+    STATUS_INFO,
+    LawStatus,
+    all_laws,
+    federal_actions,
+    federal_overlay,
+    get_law,
+    history,
+    is_expired,
+    local_restrictions,
+    meaning,
+    status_label,
+    upcoming,
+)
+from locator.models import StateLaw
+from locator.states import state_name
+
+bp = Blueprint("laws", __name__, url_prefix="/laws")
+
+# A tile-grid cartogram: (row, column) of each state's square, roughly where it lies.
+TILES: dict[str, tuple[int, int]] = {
+    "AK": (0, 0), "ME": (0, 11), "WI": (1, 6), "VT": (1, 10), "NH": (1, 11),
+    "WA": (2, 1), "ID": (2, 2), "MT": (2, 3), "ND": (2, 4), "MN": (2, 5), "IL": (2, 6),
+    "MI": (2, 7), "NY": (2, 9), "MA": (2, 10),
+    "OR": (3, 1), "NV": (3, 2), "WY": (3, 3), "SD": (3, 4), "IA": (3, 5), "IN": (3, 6),
+    "OH": (3, 7), "PA": (3, 8), "NJ": (3, 9), "CT": (3, 10), "RI": (3, 11),
+    "CA": (4, 1), "UT": (4, 2), "CO": (4, 3), "NE": (4, 4), "MO": (4, 5), "KY": (4, 6),
+    "WV": (4, 7), "VA": (4, 8), "MD": (4, 9), "DE": (4, 10),
+    "AZ": (5, 2), "NM": (5, 3), "KS": (5, 4), "AR": (5, 5), "TN": (5, 6), "NC": (5, 7),
+    "SC": (5, 8), "DC": (5, 9),
+    "OK": (6, 4), "LA": (6, 5), "MS": (6, 6), "AL": (6, 7), "GA": (6, 8),
+    "HI": (7, 0), "TX": (7, 4), "FL": (7, 9),
+    "GU": (8, 0), "MP": (8, 1), "AS": (8, 2), "PR": (8, 9), "VI": (8, 10),
+}  # fmt: skip
+TILE_SIZE = 54
+# Short text drawn on each tile, so the map never relies on colour alone.
+TILE_WORDS = {
+    LawStatus.BANNED: "BAN",
+    LawStatus.TEMPORARY_BAN: "TEMP",
+    LawStatus.REGULATED_KCPA: "KCPA",
+    LawStatus.RESTRICTED: "PART",
+    LawStatus.AGE_LIMIT_ONLY: "AGE",
+    LawStatus.UNREGULATED: "NONE",
+    LawStatus.UNKNOWN: "?",
+}
+STATUS_ORDER = {status.value: n for n, status in enumerate(LawStatus)}
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """A column the table sorts by: its heading and how to read the key from a row."""
+
+    label: str
+    key: Callable[[StateLaw], Any]
+
+
+SORTS: dict[str, SortKey] = {
+    "state": SortKey("State", lambda law: state_name(law.state)),
+    "status": SortKey("Status", lambda law: (STATUS_ORDER[law.status], state_name(law.state))),
+    "age": SortKey("Minimum age", lambda law: (law.minimum_age or 0, state_name(law.state))),
+    "effective": SortKey("In effect since", lambda law: (law.effective_on or date.min,)),
+    "verified": SortKey("Last verified", lambda law: (law.verified_on or date.min,)),
+    "confidence": SortKey("Confidence", lambda law: ("HML".find(law.confidence) % 4,)),
+}
+
+
+def sorted_laws(laws: list[StateLaw], sort: str, direction: str) -> list[StateLaw]:
+    """Sort the table rows by a column name from SORTS.
+
+    Raises:
+        BadQueryError: an unknown column or direction, with the ones accepted.
+    """
+    if sort not in SORTS:
+        raise BadQueryError(
+            f"“{sort[:20]}” is not a column to sort by; use one of {', '.join(SORTS)}.",
+            field="sort",
+        )
+    if direction not in ("asc", "desc"):
+        raise BadQueryError("Sort direction must be asc or desc.", field="dir")
+    return sorted(laws, key=SORTS[sort].key, reverse=direction == "desc")
+
+
+@bp.get("")
+def index() -> str:
+    """Show every state's status on a tile map and in a table sortable without JavaScript."""
+    session = get_session()
+    sort = (request.args.get("sort") or "state").strip().lower()
+    direction = (request.args.get("dir") or "asc").strip().lower()
+    laws = all_laws(session=session)
+    rows = sorted_laws(laws, sort, direction)
+    today = date.today()
+    federal = federal_actions(session=session)
+    return render_template(
+        "laws.html",
+        laws=rows,
+        tiles=[(law, TILES[law.state]) for law in laws if law.state in TILES],
+        tile_size=TILE_SIZE,
+        tile_words=TILE_WORDS,
+        sorts=SORTS,
+        sort=sort,
+        direction=direction,
+        today=today,
+        federal=federal,
+        overlay=federal_overlay(federal, today),
+        **_shared(),
+    )
+
+
+@bp.get("/<state>")
+def detail(state: str) -> str:
+    """Show one state's kratom law in plain words, with its 7-OH rule, sources and dates."""
+    session = get_session()
+    law = get_law(session=session, code=state)
+    today = date.today()
+    federal = federal_actions(session=session)
+    return render_template(
+        "law.html",
+        law=law,
+        label=status_label(law, today),
+        meaning=meaning(law.status),
+        expired=is_expired(law, today),
+        restrictions=local_restrictions(session=session, state=law.state),
+        federal=federal,
+        overlay=federal_overlay(federal, today),
+        upcoming=upcoming(law, today),
+        history=history(session=session, state=law.state),
+        today=today,
+        **_shared(),
+    )
+
+
+def _shared() -> dict[str, Any]:
+    return {
+        "status_info": STATUS_INFO,
+        "status_label": status_label,
+        "confidence_names": CONFIDENCE,
+        "covers_names": COVERS,
+        "seven_oh_rules": SEVEN_OH_RULES,
+        "local_kinds": LOCAL_KINDS,
+        "law_disclaimer": DISCLAIMER,
+        "law_status": LawStatus,
+    }
