@@ -37,7 +37,12 @@ def every_page(app: Flask) -> list[str]:
         "/guide/",
         *[f"/guide/{t.slug}" for t in TOPICS],
         "/guide/which-help",
+        "/laws",
+        "/laws/AL",
+        "/laws/VA",
+        "/laws/PR",
         "/admin/imports",
+        "/admin/reports",
         "/no-such-page",
     ]
 
