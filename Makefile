@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install test-sqlite test-pg bench clean
+.PHONY: run test lint install browser-deps test-sqlite test-pg bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,18 @@ lint: install
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
 test: lint test-sqlite test-pg
 
-test-sqlite: install
+# Browser tests need Chromium: install Debian's package where we can, else they skip.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "== Chromium could not be installed: the browser tests will skip"; \
+	  else echo "== Chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
+
+test-sqlite: install browser-deps
 	$(BIN)/pytest
 
-test-pg: install
+test-pg: install browser-deps
 	@status=0; $(BIN)/python -m tests.pg_check "$(PG_TEST_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		echo "== PostgreSQL pass on $(PG_TEST_URL)"; \

@@ -40,6 +40,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("secret_key", "dev-only-not-secret", "Flask secret key; set your own in production."),
     Setting(
+        "report_limit_per_sender_per_hour",
+        5,
+        "Problem reports one sender (a daily salted hash of the address) may send in an hour.",
+        minimum=1,
+    ),
+    Setting(
+        "report_limit_per_hour",
+        200,
+        "Problem reports accepted from everyone together in an hour; beyond it, people are "
+        "asked to try later (a flood is refused, not stored).",
+        minimum=1,
+    ),
+    Setting(
         "geocoder",
         "offline",
         "offline uses only the embedded US ZIP/place gazetteer; nominatim or arcgis also "
@@ -64,6 +77,23 @@ SETTINGS: tuple[Setting, ...] = (
         1.0,
         "Least time between two online geocoder requests.",
         minimum=0.0,
+    ),
+    Setting(
+        "map_tile_url",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles for the results map, fetched by the visitor's browser ({z}/{x}/{y}); "
+        "respect the provider's usage policy. /static/img/blank-tile.png shows no map "
+        "detail and loads nothing from elsewhere. Empty hides the map.",
+    ),
+    Setting(
+        "map_tile_attribution",
+        "© OpenStreetMap contributors",
+        "Attribution shown on the map, as the tile provider requires.",
+    ),
+    Setting(
+        "map_tile_attribution_url",
+        "https://www.openstreetmap.org/copyright",
+        "Where the attribution links to.",
     ),
     Setting(
         "geocoder_timeout_seconds", 5.0, "Timeout of one online geocoder request.", minimum=0.1

@@ -307,6 +307,29 @@ class ImportRun(SQLModel, table=True):
     )
 
 
+class ProblemReport(SQLModel, table=True):
+    """Someone's report that a listing is wrong, kept for a person to review.
+
+    The listing's name and source key are copied in, so the report still says what it was
+    about after the listing changes. No address of the sender is kept: ``sender`` is a salted
+    hash of it that changes every day, enough to slow a flood and nothing more.
+    """
+
+    __tablename__ = "problem_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # facility, meeting
+    listing_id: int = Field(index=True)
+    listing_source: str = Field(max_length=64)
+    listing_key: str = Field(max_length=512)
+    listing_name: str = Field(max_length=512)
+    problem: str = Field(max_length=32)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    sender: str = Field(max_length=64, index=True)
+    status: str = Field(default="new", max_length=16)  # new, reviewed, dismissed
+
+
 class GeocodeCache(SQLModel, table=True):
     """A place an online geocoder found, so the same query is asked only once."""
 

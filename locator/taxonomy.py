@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +240,19 @@ def categories_in(group: str) -> list[Category]:
 
 def categories_for_bits(lo: int, hi: int, group: str | None = None) -> list[str]:
     """Return the labels of the categories whose bits are set (see service_bits)."""
+    return list(_labels_for_bits(lo, hi, group))
+
+
+@lru_cache(maxsize=8192)
+def _labels_for_bits(lo: int, hi: int, group: str | None) -> tuple[str, ...]:
+    # Facilities share a few thousand service combinations; a results page asks twice per
+    # result, so remember them (bench/pages.py).
     labels = []
     for index, found in enumerate(CATEGORIES):
         column, bit = divmod(index, BITS_PER_COLUMN)
         if (hi if column else lo) >> bit & 1 and (group is None or found.group == group):
             labels.append(found.label)
-    return labels
+    return tuple(labels)
 
 
 # The order service categories are listed in on a facility page: what people choose by

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus
 
+from babel.support import NullTranslations
 from flask import Flask, Response, g, jsonify, render_template, request, url_for
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from jinja2 import Template
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
@@ -17,7 +19,7 @@ from locator.laws import LOCAL_KINDS, STATUS_INFO, local_index, local_rules_for,
 from locator.laws import badge as law_badge
 from locator.models import LocalRestriction
 from locator.states import state_name
-from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in
+from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in, category
 
 CRISIS_LINES = (
     {
@@ -46,7 +48,25 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=lambda: _choose_locale(app))
-    from locator.views import admin, api, facilities, laws, laws_api, meetings, meetings_api, search
+    # Flask-Babel looks the catalogue up again for every string; a results page has ~300.
+    # Look it up once per request (a fifth of the page's render time; bench/pages.py).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text, **values: _translations().ugettext(text),
+        lambda one, many, n, **values: _translations().ungettext(one, many, n),
+        newstyle=True,
+    )
+    from locator.views import (
+        admin,
+        api,
+        facilities,
+        guide,
+        laws,
+        laws_api,
+        meetings,
+        meetings_api,
+        reports,
+        search,
+    )
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
@@ -56,6 +76,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(laws.bp)
     app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(guide.bp)
+    app.register_blueprint(reports.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
@@ -67,6 +89,8 @@ def init_app(app: Flask) -> None:
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,
         categories_in=categories_in,
+        service_options=service_options,
+        chosen_outside=chosen_outside,
         directions_url=directions_url,
         tel_href=tel_href,
         law_badge=law_badge,
@@ -76,7 +100,50 @@ def init_app(app: Flask) -> None:
         law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
     )
     app.jinja_env.filters["distance"] = format_distance
+    app.jinja_env.filters["tr"] = translate_label
     app.after_request(_security_headers)
+
+
+def _translations() -> NullTranslations:
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found  # type: ignore[no-any-return]
+
+
+def translate_label(text: str) -> str:
+    """Translate a label from the vocabulary (service, group), remembered for the request.
+
+    A results page shows the same few labels on every result and ~130 in the form.
+    """
+    memo: dict[str, str] | None = g.get("_labels")
+    if memo is None:
+        memo = g._labels = {}
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _translations().ugettext(text)
+    return found
+
+
+def service_options(group: str, chosen: list[str]) -> Markup:
+    """Render the <option>s of one filter group, the chosen ones selected.
+
+    The form offers ~130 of them on every search page; built here they cost a tenth of
+    what a template loop does (bench/pages.py).
+    """
+    option = Markup('<option value="{}">{}</option>')
+    chosen_option = Markup('<option value="{}" selected>{}</option>')
+    return Markup("").join(
+        (chosen_option if found.key in chosen else option).format(
+            found.key, translate_label(found.label)
+        )
+        for found in categories_in(group)
+    )
+
+
+def chosen_outside(chosen: list[str], group: str) -> list[str]:
+    """Return the chosen filters that belong to other groups than ``group``."""
+    return [k for k in chosen if (c := category(k)) is not None and c.group != group]
 
 
 def _choose_locale(app: Flask) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.utils.facilities import add_sites, site
 
 
 def soup(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
@@ -115,3 +118,11 @@ def test_every_result_shows_its_source_and_date(client: FlaskClient) -> None:
     for result in soup(client, "/search?near=Virginia").select("li.result"):
         text = result.select_one(".provenance").get_text()
         assert "FindTreatment.gov" in text and "Last seen" in text
+
+
+def test_the_home_page_coverage_follows_each_import(app: Flask, client: FlaskClient) -> None:
+    before = soup(client, "/").select_one("section.coverage").get_text(" ", strip=True)
+    assert "23 treatment facilities" in before
+    add_sites(app.extensions["engine"], [site("New Place", lat=38.9, lon=-77.0, state="DC")])
+    after = soup(client, "/").select_one("section.coverage").get_text(" ", strip=True)
+    assert "24 treatment facilities" in after and "District of Columbia" in after

@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from locator.db import get_session
 from locator.models import ImportRun
+from locator.reports import PROBLEMS, recent_reports
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,3 +52,10 @@ def import_run(run_id: int) -> str:
     if run is None:
         abort(404, "There is no import run with that number.")
     return render_template("admin_import_run.html", run=run)
+
+
+@bp.get("/reports")
+def reports() -> str:
+    """List problem reports, newest first, for someone to check against the sources."""
+    found = recent_reports(session=get_session())
+    return render_template("admin_reports.html", reports=found, problems=PROBLEMS)

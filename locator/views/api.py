@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
-from locator.coverage import facility_coverage
 from locator.db import get_session
 from locator.gazetteer import Place
 from locator.models import Facility
@@ -14,6 +13,7 @@ from locator.search import FacilityHit, SearchPage, find_nearby
 from locator.taxonomy import CATEGORIES, GROUPS, categories_for_bits
 from locator.views.facilities import facility_codes
 from locator.views.params import parse_search
+from locator.views.search import coverage_cache
 from locator.web import law_status_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -65,7 +65,7 @@ def services() -> Response:
 @bp.get("/coverage")
 def coverage() -> Response:
     """Say what the loaded data covers: counts, states, sources and dates."""
-    found = facility_coverage(session=get_session())
+    found = coverage_cache().get(session=get_session())
     return jsonify(
         {
             "facilities": found.facilities,

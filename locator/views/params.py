@@ -87,15 +87,20 @@ def parse_radius(args: Mapping[str, str], config: Mapping[str, Any], unit: Unit)
 
 
 def parse_origin(args: Mapping[str, str], geocoder: Geocoder, session: Any) -> Place:
-    """Return the place to search from: ``near`` text, or ``lat`` and ``lon``."""
+    """Return the place to search from: ``near`` text, or else ``lat`` and ``lon``.
+
+    A typed place wins over coordinates, so someone who searched from their location and
+    then typed a town gets the town.
+    """
+    near = (args.get("near") or "").strip()
     lat = number_param(args, "lat", default=None, what="latitude", example="38.03")
     lon = number_param(args, "lon", default=None, what="longitude", example="-78.48")
-    if lat is not None or lon is not None:
+    if (lat is not None or lon is not None) and not near:
         if lat is None or lon is None:
             raise BadQueryError("Give both a latitude (lat) and a longitude (lon).", field="lat")
         point = Point(lat, lon)
         return Place(point, "your location", "coordinates")
-    return geocoder.locate(args.get("near") or "", session=session)
+    return geocoder.locate(near, session=session)
 
 
 def parse_filters(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

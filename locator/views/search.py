@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from locator.coverage import facility_coverage
+from locator.coverage import CoverageCache
 from locator.db import get_session
 from locator.errors import BadQueryError
 from locator.search import find_nearby
@@ -16,11 +16,17 @@ from locator.views.params import list_param, parse_search
 bp = Blueprint("search", __name__)
 
 
+def coverage_cache() -> CoverageCache:
+    """Return this app's coverage cache (one per app, shared by its threads)."""
+    cache: CoverageCache = current_app.extensions.setdefault("coverage_cache", CoverageCache())
+    return cache
+
+
 @bp.get("/")
 def home() -> str:
     """Show the search form and what the loaded data covers."""
     return render_template(
-        "index.html", coverage=facility_coverage(session=get_session()), form=request.args
+        "index.html", coverage=coverage_cache().get(session=get_session()), form=request.args
     )
 
 

@@ -1,0 +1,122 @@
+"""Results-page render time next to the bare search call, and the home page's weight.
+
+Loads N synthetic facilities (default 100k; benchmark database only, never served) with
+bench/search.py's loader, then for the same origins (25-mile searches, 25 results per page):
+
+  search  the project's search call alone (locator.search.find_nearby, fresh session);
+  page    GET /search?lat=…&lon=…&radius=25 through the app (parsing, search, template,
+          response), in-process with Flask's test client: server time, no network.
+
+Figures: p50/p95 in ms and page/search as a ratio of the same run's p95 (target: at most 3x).
+Then the bytes the home page transfers: its HTML plus every stylesheet, script, icon and image
+it links (map tiles excluded; the home page has no map), target under 100 KB, and the same for
+a results page with its map for reference. Run: .venv/bin/python bench/pages.py --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search import load, make_dataset, origins, pct
+from locator import create_app
+from locator.db import make_engine, migrate
+from locator.geo import Point
+from locator.search import FacilityQuery, find_nearby
+
+ASSET = re.compile(r'<(?:link|script|img)\b[^>]*?(?:href|src)="(/[^"]+)"')
+
+
+def timed(run: Callable[[Point], object], points: list[Point]) -> list[float]:
+    for point in points[:5]:
+        run(point)
+    out = []
+    for point in points:
+        started = time.perf_counter()
+        run(point)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def page_weight(client: FlaskClient, url: str) -> tuple[int, dict[str, int]]:
+    """Return the bytes of a page and of each local asset it links."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    html = page.get_data(as_text=True)
+    assets = {}
+    for path in dict.fromkeys(ASSET.findall(html)):
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        assets[path] = len(asset.get_data())
+        asset.close()
+    return len(page.get_data()), assets
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=6)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench-pages.db"
+        engine = make_engine(url)
+        migrate(engine)
+        data = make_dataset(args.rows, "clustered", rng)
+        load(engine, data, rng)
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "PAGE_SIZE": 25})
+        client = app.test_client()
+        points = origins(data, "clustered", args.searches, rng)
+
+        def search(point: Point) -> Sequence[object]:
+            with Session(engine) as session:
+                query = FacilityQuery(origin=point, radius=25, per_page=25)
+                return find_nearby(session=session, query=query).hits
+
+        def page(point: Point) -> object:
+            response = client.get(f"/search?lat={point.lat:.5f}&lon={point.lon:.5f}&radius=25")
+            assert response.status_code == 200, response.status_code
+            return response.get_data()
+
+        hits = [len(search(p)) for p in points]
+        bare = timed(search, points)
+        rendered = timed(page, points)
+        print(f"# {args.rows} facilities (SQLite), {len(points)} searches of 25 mi, 25 per page")
+        print(f"# results per page: mean {sum(hits) / len(hits):.1f}, max {max(hits)}")
+        for name, values in (("search", bare), ("page", rendered)):
+            print(f"{name:7} p50 {pct(values, 0.5):7.2f} ms   p95 {pct(values, 0.95):7.2f} ms")
+        ratio = pct(rendered, 0.95) / pct(bare, 0.95)
+        verdict = "ok" if ratio <= 3 else "OVER"
+        print(f"page/search p95 ratio {ratio:.2f}x (target <= 3x) {verdict}")
+
+        for label, url_path in (("home", "/"), ("results", "/search?near=22903&radius=25")):
+            size, assets = page_weight(client, url_path)
+            total = size + sum(assets.values())
+            print(f"{label:8} {total / 1024:7.1f} KB  (html {size / 1024:.1f} KB", end="")
+            print(
+                "".join(f", {p.rsplit('/', 1)[-1]} {b / 1024:.1f}" for p, b in assets.items()),
+                end="",
+            )
+            print(")" + ("  target < 100 KB" if label == "home" else "  map tiles excluded"))
+        engine.dispose()
+        app.extensions["engine"].dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
