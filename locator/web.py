@@ -42,7 +42,17 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=lambda: _choose_locale(app))
-    from locator.views import admin, api, facilities, meetings, meetings_api, search
+    from locator.views import (
+        admin,
+        api,
+        api_exports,
+        exports,
+        facilities,
+        meetings,
+        meetings_api,
+        referrals,
+        search,
+    )
 
     app.register_blueprint(search.bp)
     app.register_blueprint(facilities.bp)
@@ -50,6 +60,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(api_exports.bp)
+    app.register_blueprint(referrals.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
