@@ -109,7 +109,16 @@ def service(row: ExportRow) -> dict[str, Any]:
         "organization": organization,
         "attributes": _attributes(row, ids["service"]),
     }
-    return body
+    return _without_nulls(body)
+
+
+def _without_nulls(value: Any) -> Any:
+    """Drop keys whose value is None: HSDS leaves an unknown optional field out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _service_description(row: ExportRow, provenance: str) -> str:
