@@ -109,7 +109,8 @@ def service(row: ExportRow) -> dict[str, Any]:
         "organization": organization,
         "attributes": _attributes(row, ids["service"]),
     }
-    return _without_nulls(body)
+    kept: dict[str, Any] = _without_nulls(body)
+    return kept
 
 
 def _without_nulls(value: Any) -> Any:
