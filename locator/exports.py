@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter
 from typing import IO, Any
 
 from fpdf import FPDF
@@ -110,9 +111,44 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+_VALUES = attrgetter(*COLUMNS)
+_FORMULA_CHARS = frozenset("".join(FORMULA_STARTS))
+
+
 def row_cells(row: ExportRow) -> list[Any]:
     """Return the row's cells in COLUMNS order, escaped."""
-    return [safe_cell(getattr(row, name)) for name in COLUMNS]
+    return [_cell(value) for value in _VALUES(row)]
+
+
+def _cell(value: Any) -> Any:
+    # The common case (plain text) first: this runs once per cell of every export.
+    if type(value) is str:
+        return "'" + value if value and value[0] in _FORMULA_CHARS else value
+    return safe_cell(value)
+
+
+_TEXT_INDEXES = tuple(
+    i for i, f in enumerate(fields(ExportRow)) if f.name in COLUMNS and f.type == "str"
+)
+_FLAG_INDEXES = tuple(
+    i for i, f in enumerate(fields(ExportRow)) if f.name in COLUMNS and f.type == "bool"
+)
+
+
+def csv_cells(row: ExportRow) -> list[Any]:
+    """Return the row's CSV cells: like ``row_cells``, but only text cells are inspected.
+
+    csv.writer already writes None as empty, dates as ISO text and numbers as numbers; this
+    runs for every row of every CSV export, so it touches only what needs escaping.
+    """
+    values = list(_VALUES(row))
+    for i in _TEXT_INDEXES:
+        value = values[i]
+        if value and value[0] in _FORMULA_CHARS:
+            values[i] = "'" + value
+    for i in _FLAG_INDEXES:
+        values[i] = "yes" if values[i] else "no"
+    return values
 
 
 def csv_chunks(rows: Iterable[ExportRow]) -> Iterator[bytes]:
@@ -122,7 +158,7 @@ def csv_chunks(rows: Iterable[ExportRow]) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(row_cells(row))
+        writer.writerow(csv_cells(row))
         if count % CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
