@@ -58,12 +58,15 @@ def init_app(app: Flask) -> None:
     from locator.views import (
         admin,
         api,
+        api_exports,
+        exports,
         facilities,
         guide,
         laws,
         laws_api,
         meetings,
         meetings_api,
+        referrals,
         reports,
         search,
     )
@@ -78,6 +81,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(api_exports.bp)
+    app.register_blueprint(referrals.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
