@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -22,7 +23,12 @@ def detail(facility_id: int) -> str:
     session = get_session()
     facility = session.get(Facility, facility_id)
     if facility is None:
-        abort(404, "We could not find that facility. It may have been removed from the directory.")
+        abort(
+            404,
+            gettext(
+                "We could not find that facility. It may have been removed from the directory."
+            ),
+        )
     codes = facility_codes(session=session, facility_id=facility_id)
     return render_template(
         "facility.html",
