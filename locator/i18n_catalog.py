@@ -83,7 +83,7 @@ def extract() -> Catalog:
     """Return the catalog template: every message in the sources and the data tables."""
     catalog = Catalog(project="treatment-locator", fuzzy=False)
     with BABEL_CFG.open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, str(BABEL_CFG))
+        method_map, options_map = parse_mapping_cfg(handle, str(BABEL_CFG))  # type: ignore[no-untyped-call]
     found = extract_from_dir(
         str(PROJECT_DIR), method_map, options_map, keywords=KEYWORDS, comment_tags=("NOTE:",)
     )
@@ -174,7 +174,8 @@ def problems(template: Catalog, catalog: Catalog) -> list[Problem]:
 
 def _translation_problems(key: str, message: Message) -> Iterator[Problem]:
     ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
-    strings = (message.string,) if isinstance(message.string, str) else tuple(message.string)
+    raw = message.string
+    strings = (raw,) if isinstance(raw, str) else tuple(raw or ())
     if message.fuzzy:
         yield Problem(key, "fuzzy")
     if not all(strings):
