@@ -130,7 +130,7 @@ def update(locale: str, template: Catalog) -> Catalog:
     if path.exists():
         catalog = read_catalog(locale)
     else:
-        catalog = Catalog(locale=locale, project="treatment-locator")
+        catalog = Catalog(locale=locale, project="treatment-locator", fuzzy=False)
     catalog.update(template, no_fuzzy_matching=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:

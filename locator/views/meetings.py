@@ -56,7 +56,7 @@ def search() -> tuple[str, int] | str:
         "error": None,
         "field": None,
     }
-    if not request.args:
+    if not request.args.keys() - {"lang"}:  # choosing a language is not a search
         return render_template("meetings.html", **context)
     try:
         found = parse_meeting_search(
