@@ -8,6 +8,7 @@ new category or guide page is in the catalog without anyone remembering to mark 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from locator.paths import PACKAGE_DIR, PROJECT_DIR
+from locator.paths import DATA_DIR, PACKAGE_DIR, PROJECT_DIR
 
 BABEL_CFG = PROJECT_DIR / "babel.cfg"
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
@@ -77,6 +78,17 @@ def data_messages() -> Iterator[tuple[str, str]]:
     for line in CRISIS_LINES:
         yield line["name"], "locator/web.py:CRISIS_LINES"
         yield line["note"], "locator/web.py:CRISIS_LINES"
+    yield from codebook_messages()
+
+
+def codebook_messages() -> Iterator[tuple[str, str]]:
+    """Yield the SAMHSA codebooks' category and service names (a facility page's services)."""
+    for path in sorted((DATA_DIR / "samhsa").glob("service_codes_*.csv")):
+        where = f"data/samhsa/{path.name}"
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                yield row["category_name"], where
+                yield row["service_name"], where
 
 
 def extract() -> Catalog:

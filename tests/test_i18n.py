@@ -171,6 +171,10 @@ def test_facility_page_in_spanish(client: FlaskClient, app: Flask) -> None:
     assert "Servicios" in headings and "De dónde viene esta información" in headings
     assert "Registrado como:" in text(page, "article")
     assert "Cómo llegar" in text(page, "ul.contact")
+    groups = [h.get_text(strip=True) for h in page.select("section.service-group h3")]
+    assert "Tipo de atención" in groups and "Type of Care" not in groups
+    services = {li.get_text() for li in page.select("section.service-group li")}
+    assert "Tratamiento ambulatorio" in services and "Outpatient" not in services
 
 
 @pytest.fixture

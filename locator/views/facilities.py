@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.db import get_session
+from locator.errors import N_
 from locator.models import Facility, FacilityService, ServiceCode
 from locator.taxonomy import CATEGORY_ORDER
 
@@ -66,7 +67,7 @@ def service_groups(
         grouped[str(item.get("category") or "OTHER")].add(str(item.get("name")))
     order = {code: index for index, code in enumerate(CATEGORY_ORDER)}
     return [
-        (category_names.get(category, "Other services"), sorted(names, key=str.lower))
+        (category_names.get(category, N_("Other services")), sorted(names, key=str.lower))
         for category, names in sorted(
             grouped.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])
         )
