@@ -8,6 +8,7 @@ its parameters are filled in.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,8 @@ from flask import Flask, Response, current_app, request
 from flask_babel import get_locale, gettext
 
 from locator.errors import Choices, LocatorError, Message, Term
+from locator.gazetteer import Place
+from locator.meeting_types import type_names_in
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -80,6 +83,18 @@ def localize(value: Any) -> str:
     return str(gettext(str(value))) if value else ""
 
 
+def localized_place(place: Place) -> Place:
+    """Return the place with its label and note in the request's language, for a page."""
+    label = localize(place.label) if isinstance(place.label, Term) else place.label
+    note = localize(place.note) if place.note else ""
+    return replace(place, label=label, note=note)
+
+
+def format_name(name: str) -> str:
+    """Return a meeting format's name in the request's language where the spec gives one."""
+    return type_names_in(current_language()).get(name, name)
+
+
 def error_message(exc: LocatorError) -> str:
     """Return the error's sentence in the request's language."""
     return _fill(exc.template, exc.params) if exc.template else str(exc)
@@ -102,5 +117,8 @@ def init_app(app: Flask) -> None:
     """Remember the chosen language and give templates the switch and ``localize``."""
     app.after_request(remember_language)
     app.jinja_env.globals.update(
-        language_links=language_links, localize=localize, current_language=current_language
+        language_links=language_links,
+        localize=localize,
+        current_language=current_language,
+        format_name=format_name,
     )

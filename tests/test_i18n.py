@@ -154,6 +154,21 @@ def test_search_results_in_spanish_show_spanish_badges_and_headings(client: Flas
     assert "Visto por última vez:" in text(first, ".provenance")
 
 
+def test_search_from_browser_coordinates_says_your_location_in_spanish(
+    client: FlaskClient,
+) -> None:
+    page = soup(client, "/search?lat=38.03&lon=-78.48&lang=es")
+    assert text(page, "h1") == "Tratamiento cerca de su ubicación"
+    assert text(soup(client, "/search?lat=38.03&lon=-78.48&lang=en"), "h1") == (
+        "Treatment near your location"
+    )
+
+
+def test_street_address_note_in_spanish(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=100+Main+St,+Charlottesville,+VA&lang=es")
+    assert text(page, "p.note").startswith("Esta instalación no busca direcciones")
+
+
 def test_language_switch_keeps_the_search_and_replaces_only_the_language(
     client: FlaskClient,
 ) -> None:
@@ -198,6 +213,10 @@ def test_meeting_pages_in_spanish(meeting_client: FlaskClient) -> None:
     first = results.select_one("li.result.meeting")
     assert "Los lunes 7:00 pm" in text(first, ".when")
     assert "de distancia" in text(first, ".kind")
+    formats = {
+        li.get_text() for r in results.select("li.result.meeting") for li in r.select(".badges li")
+    }
+    assert "Cerrada" in formats or "Abierta" in formats  # the Meeting Guide spec's own Spanish
     assert text(results, "[role=status]").startswith("4 reuniones a menos de 25")
 
 

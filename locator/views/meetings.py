@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from locator.db import get_session
 from locator.errors import BadQueryError
-from locator.i18n import error_message
+from locator.i18n import error_message, localized_place
 from locator.meeting_coverage import meeting_coverage
 from locator.meeting_ics import CalendarMeeting, calendar
 from locator.meeting_search import MeetingHit, find_meetings, meeting_hit
@@ -66,7 +66,8 @@ def search() -> tuple[str, int] | str:
         context.update(error=error_message(exc), field=exc.field)
         return render_template("meetings.html", **context), 400
     page = find_meetings(session=session, query=found.query)
-    context.update(page=page, place=found.place, viewer_zone=found.viewer_zone)
+    place = localized_place(found.place) if found.place else None
+    context.update(page=page, place=place, viewer_zone=found.viewer_zone)
     return render_template("meetings.html", **context)
 
 

@@ -112,7 +112,7 @@ def parse_origin(args: Mapping[str, str], geocoder: Geocoder, session: Any) -> P
                 N_("Give both a latitude (lat) and a longitude (lon)."), field="lat"
             )
         point = Point(lat, lon)
-        return Place(point, "your location", "coordinates")
+        return Place(point, Term(N_("your location")), "coordinates")
     return geocoder.locate(args.get("near") or "", session=session)
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from locator.coverage import facility_coverage
 from locator.db import get_session
 from locator.errors import BadQueryError
-from locator.i18n import error_message
+from locator.i18n import error_message, localized_place
 from locator.search import find_nearby
 from locator.views.params import list_param, parse_search
 
@@ -53,7 +53,7 @@ def results() -> tuple[str, int] | str | Response:
         return _form_with_error(exc), 400
     page = find_nearby(session=get_session(), query=found.query)
     return render_template(
-        "search.html", form=request.args, page=page, place=found.place, error=None
+        "search.html", form=request.args, page=page, place=localized_place(found.place), error=None
     )
 
 
