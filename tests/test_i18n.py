@@ -132,6 +132,8 @@ def test_home_page_in_spanish_with_switch_back_to_english(client: FlaskClient) -
     assert "Tipo de atención" in [g["label"] for g in page.select("#service optgroup")]
     switch = {a.get_text(): a for a in page.select("nav.language-switch a")}
     assert set(switch) == {"English", "Español"}
+    assert page.select_one("nav.language-switch")["aria-label"] == "Language / Idioma"
+    assert page.select_one("#near")["placeholder"] == "22903 o Richmond, VA"
     assert switch["English"]["href"] == "/?lang=en" and switch["English"]["lang"] == "en"
     assert switch["Español"].get("aria-current") == "true"
 
@@ -260,6 +262,14 @@ def test_the_cookie_keeps_the_chosen_language(client: FlaskClient) -> None:
     assert page.html["lang"] == "es" and text(page, "h1") == "Tipos de ayuda"
     soup(client, "/?lang=en")
     assert soup(client, "/guide/").html["lang"] == "en"
+
+
+def test_pages_say_they_vary_by_language_and_the_cookie_lasts(client: FlaskClient) -> None:
+    response = client.get("/guide/?lang=es")
+    assert {"Cookie", "Accept-Language"} <= set(response.vary)
+    cookie = response.headers["Set-Cookie"]
+    assert "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie
+    assert "Set-Cookie" not in client.get("/guide/?lang=es").headers  # already chosen
 
 
 def test_accept_language_spanish_picks_spanish(client: FlaskClient) -> None:
