@@ -207,7 +207,7 @@ def test_meeting_pages_in_spanish(meeting_client: FlaskClient) -> None:
     assert_spanish_frame(page)
     assert text(page, "h1") == "Buscar una reunión de apoyo mutuo"
     legends = [legend.get_text(strip=True) for legend in page.select("legend")]
-    assert "Comunidad" in legends and "Momento del día" in legends
+    assert "Confraternidad" in legends and "Momento del día" in legends
     assert "Narcóticos Anónimos" in text(page, "form")
     assert "Acceso para sillas de ruedas" in text(page, "form")
 
