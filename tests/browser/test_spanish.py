@@ -33,6 +33,8 @@ def test_the_switch_turns_a_result_page_spanish_and_back(page: Page) -> None:
     page.get_by_role("link", name="Español").click()
     expect(page.locator("h1")).to_contain_text("Tratamiento cerca de")
     assert "near=22903" in page.url and "radius=10" in page.url
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Acercar")
+    expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Alejar")
     page.get_by_role("link", name="Tipos de ayuda").click()
     expect(page.locator("h1")).to_have_text("Tipos de ayuda")
     page.get_by_role("link", name="English").click()
