@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,7 @@ from locator import i18n_catalog
 from locator.cli import cli
 from locator.guide import TOPICS
 from locator.models import Facility
+from locator.paths import PACKAGE_DIR
 from locator.taxonomy import CATEGORIES, GROUPS
 from scrapers.meeting_snapshot import seed_meetings
 from tests.conftest import make_app
@@ -100,6 +102,32 @@ def test_templates_and_python_messages_are_extracted(template: Catalog) -> None:
         assert msgid in template, msgid
     plural = template.get(("%(num)d meeting", "%(num)d meetings"))
     assert plural is not None and "python-format" in plural.flags
+
+
+def unmarked_messages() -> list[str]:
+    """Find sentences for people passed to errors, notes or abort() without a marker."""
+    marked = {"N_", "gettext", "_"}
+    found = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            name = node.func.id
+            if name in {"BadQueryError", "GeocoderUnavailableError", "Message"} and node.args:
+                message = node.args[0]
+            elif name == "abort" and len(node.args) > 1:
+                message = node.args[1]
+            else:
+                continue
+            plain = isinstance(message, ast.Constant | ast.JoinedStr | ast.BinOp)
+            call = isinstance(message, ast.Call) and getattr(message.func, "id", "")
+            if plain or (isinstance(message, ast.Call) and call not in marked):
+                found.append(f"{path.relative_to(PACKAGE_DIR)}:{node.lineno} {name}")
+    return found
+
+
+def test_every_message_raised_or_aborted_with_is_marked_for_translation() -> None:
+    assert unmarked_messages() == []
 
 
 def test_translations_check_command_passes_on_the_shipped_catalog() -> None:
