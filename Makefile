@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Compiled translations (.mo) are built here, not committed: the .po is the one source.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locator/translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po $(STAMP)
+	$(BIN)/locator translations compile
+
+install: $(STAMP) $(MO_FILES)
 
 ## run: install, migrate, load the embedded data (no network) and serve on http://127.0.0.1:5000
 run: install

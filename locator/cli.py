@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from locator import create_app
+from locator import create_app, i18n_catalog
 from locator.config import example_toml
 from locator.db import get_engine, migrate, schema_is_current
 
@@ -50,6 +50,50 @@ def serve_command(host: str, port: int) -> None:
 def config_example_command() -> None:
     """Print config.example.toml as generated from the declared settings."""
     click.echo(example_toml(), nl=False)
+
+
+@cli.group("translations")
+def translations_group() -> None:
+    """Extract, update, check and compile the interface translations (locator/translations)."""
+
+
+@translations_group.command("extract")
+def translations_extract() -> None:
+    """Write locator/translations/messages.pot from the sources and the data tables."""
+    template = i18n_catalog.extract()
+    i18n_catalog.write_template(template)
+    click.echo(f"{len(template)} messages written to {i18n_catalog.POT_FILE}")
+
+
+@translations_group.command("update")
+def translations_update() -> None:
+    """Merge new and changed messages into every language's .po (to be translated there)."""
+    template = i18n_catalog.extract()
+    for locale in i18n_catalog.locales():
+        i18n_catalog.update(locale, template)
+        click.echo(f"{i18n_catalog.po_path(locale)} updated")
+
+
+@translations_group.command("compile")
+def translations_compile() -> None:
+    """Compile every language's .po into the .mo the site reads."""
+    for locale in i18n_catalog.locales():
+        click.echo(f"{i18n_catalog.compile_catalog(locale)} compiled")
+
+
+@translations_group.command("check")
+def translations_check() -> None:
+    """Fail if a message is missing, untranslated, fuzzy or has other placeholders."""
+    template = i18n_catalog.extract()
+    failed = False
+    for locale in i18n_catalog.locales():
+        found = i18n_catalog.problems(template, i18n_catalog.read_catalog(locale))
+        for problem in found:
+            click.echo(f"{locale}: {problem}", err=True)
+        failed = failed or bool(found)
+        click.echo(f"{locale}: {len(template)} messages, {len(found)} problems")
+    if failed:
+        raise click.ClickException("Run `locator translations update`, then translate.")
 
 
 def _safe_url() -> str:

@@ -103,7 +103,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_radius", 500, "Largest radius a search accepts, in its own unit.", minimum=1),
     Setting("page_size", 25, "Results per page when none is asked for.", minimum=1),
     Setting("max_page_size", 100, "Largest page size the API accepts.", minimum=1),
-    Setting("languages", ["en"], "Interface languages offered in the language switch."),
+    Setting(
+        "languages",
+        ["en", "es"],
+        "Interface languages offered in the language switch; the first is the default.",
+    ),
     Setting(
         "export_max_rows",
         5000,

@@ -1,10 +1,55 @@
-"""The project's own errors: domain code raises these, views turn them into sentences."""
+"""The project's own errors: domain code raises these, views turn them into sentences.
+
+A message people read is a %-style template with named parameters (``"The distance can be
+at most %(limit)s %(unit)s."``), kept apart on the error so the web layer can translate the
+template and then fill it in (locator/i18n.py). ``str(error)`` is the English sentence.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown, not here."""
+    return message
+
+
+class Term(str):
+    """A word inside a message that is translated along with it ("distance", "miles")."""
+
+    __slots__ = ()
+
+
+class Choices(tuple[str, ...]):
+    """Quoted alternatives inside a message: “a” or “b” (the “or” is translated)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return " or ".join(f"“{item}”" for item in self)
+
+
+class Message(str):
+    """A sentence for people that is not an error; its template is kept for translation."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Message:
+        made = super().__new__(cls, template % params if params else template)
+        made.template = template
+        made.params = params
+        return made
 
 
 class LocatorError(Exception):
     """Base of every error the project raises on purpose."""
+
+    def __init__(self, message: str = "", **params: Any) -> None:
+        self.template = message
+        self.params = params
+        super().__init__(message % params if params else message)
 
 
 class ConfigError(LocatorError):
@@ -14,8 +59,8 @@ class ConfigError(LocatorError):
 class BadQueryError(LocatorError):
     """A search parameter is missing or out of range; the message says what to enter."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
         self.field = field
 
 
@@ -27,18 +72,24 @@ class UnknownPlaceError(BadQueryError):
     ) -> None:
         self.query = query
         self.suggestions = suggestions or []
-        message = f"We could not find the place “{query}”."
         if ambiguous:
-            message = (
-                f"Several places are called “{query}”. Add the state, for example "
-                + " or ".join(f"“{s}”" for s in self.suggestions[:3])
-                + "."
+            message = N_(
+                "Several places are called “%(query)s”. Add the state, for example %(choices)s."
             )
+            choices = Choices(self.suggestions[:3])
         elif self.suggestions:
-            message += " Did you mean " + " or ".join(f"“{s}”" for s in self.suggestions) + "?"
+            message = N_("We could not find the place “%(query)s”. Did you mean %(choices)s?")
+            choices = Choices(self.suggestions)
         else:
-            message += " Enter a 5-digit ZIP code or a city and state, like “Charlottesville, VA”."
-        super().__init__(message, field="near")
+            message = N_(
+                "We could not find the place “%(query)s”. Enter a 5-digit ZIP code or a city "
+                "and state, like “Charlottesville, VA”."
+            )
+            choices = Choices()
+        params: dict[str, Any] = {"query": query}
+        if choices:
+            params["choices"] = choices
+        super().__init__(message, field="near", **params)
 
 
 class GeocoderUnavailableError(LocatorError):

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 
 Unit = Literal["mi", "km"]
 
@@ -27,11 +27,11 @@ class Point:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lat) and math.isfinite(self.lon)):
-            raise BadQueryError("Coordinates must be numbers.", field="lat")
+            raise BadQueryError(N_("Coordinates must be numbers."), field="lat")
         if not -90.0 <= self.lat <= 90.0:
-            raise BadQueryError("Latitude must be between -90 and 90.", field="lat")
+            raise BadQueryError(N_("Latitude must be between -90 and 90."), field="lat")
         if not -180.0 <= self.lon <= 180.0:
-            raise BadQueryError("Longitude must be between -180 and 180.", field="lon")
+            raise BadQueryError(N_("Longitude must be between -180 and 180."), field="lon")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from locator.errors import BadQueryError, GeocoderUnavailableError, UnknownPlaceError
+from locator.errors import (
+    N_,
+    BadQueryError,
+    GeocoderUnavailableError,
+    Message,
+    UnknownPlaceError,
+)
 from locator.gazetteer import Gazetteer, Place
 from locator.geo import Point
 from locator.models import GeocodeCache, utcnow
@@ -58,13 +64,14 @@ class Geocoder:
         query = clean(text)
         if not query:
             raise BadQueryError(
-                "Enter a place: a 5-digit ZIP code or a city and state, like “Richmond, VA”.",
+                N_("Enter a place: a 5-digit ZIP code or a city and state, like “Richmond, VA”."),
                 field="near",
             )
         if len(query) > MAX_QUERY_LENGTH:
             raise BadQueryError(
-                f"That place is too long; enter at most {MAX_QUERY_LENGTH} characters.",
+                N_("That place is too long; enter at most %(limit)s characters."),
                 field="near",
+                limit=MAX_QUERY_LENGTH,
             )
         place = self._locate_offline(query)
         if place is not None:
@@ -117,9 +124,12 @@ class Geocoder:
         place = self.gazetteer.city(city, state) if state and street.strip() else None
         if place is None:
             return None
-        note = (
-            "Street addresses are not looked up in this installation; "
-            f"distances are from the centre of {place.label}."
+        note = Message(
+            N_(
+                "Street addresses are not looked up in this installation; "
+                "distances are from the centre of %(place)s."
+            ),
+            place=place.label,
         )
         return Place(place.point, place.label, "city", place.state, place.time_zone, note)
 
@@ -211,8 +221,10 @@ def _ask(
         location = geocode(query, exactly_one=True, **extra)
     except GeopyError as exc:
         raise GeocoderUnavailableError(
-            "The address lookup service is not answering right now. "
-            "Enter a ZIP code or a city and state instead."
+            N_(
+                "The address lookup service is not answering right now. "
+                "Enter a ZIP code or a city and state instead."
+            )
         ) from exc
     if location is None:
         return None

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from locator.errors import BadQueryError, NotFoundError
+from locator.errors import N_, BadQueryError, NotFoundError
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.states import all_states, state_name
 from locator.text import fold_place
@@ -147,7 +147,10 @@ def parse_statuses(values: Iterable[str]) -> tuple[LawStatus, ...]:
         except ValueError:
             allowed = ", ".join(s.value for s in LawStatus)
             raise BadQueryError(
-                f"“{raw[:30]}” is not a kratom-law status; use one of {allowed}.", field="law"
+                N_("“%(value)s” is not a kratom-law status; use one of %(allowed)s."),
+                field="law",
+                value=raw[:30],
+                allowed=allowed,
             ) from None
     return tuple(dict.fromkeys(chosen))
 

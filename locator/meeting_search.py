@@ -21,7 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
 from locator.laws import parse_statuses, status_condition
 from locator.meeting_times import TIMES_OF_DAY, minutes_between, next_occurrence, sunday_weekday
@@ -61,27 +61,47 @@ class MeetingQuery:
         if self.origin is not None and not (
             self.radius is not None and math.isfinite(self.radius) and self.radius > 0
         ):
-            raise BadQueryError("The distance must be a number above zero.", field="radius")
+            raise BadQueryError(N_("The distance must be a number above zero."), field="radius")
         self._check_choices()
         if not 1 <= self.page <= MAX_PAGE or self.per_page < 1:
-            raise BadQueryError(f"The page must be between 1 and {MAX_PAGE}.", field="page")
+            raise BadQueryError(
+                N_("The page must be between 1 and %(limit)s."), field="page", limit=MAX_PAGE
+            )
         if self.now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
 
     def _check_choices(self) -> None:
         allowed = NEAR_ATTENDANCE if self.origin is not None else ONLINE_ATTENDANCE
         checks: tuple[tuple[str, Any, str], ...] = (
-            ("fellowship", lambda c: c in FELLOWSHIPS, "is not a fellowship we list"),
-            ("day", lambda d: isinstance(d, int) and 0 <= d <= 6, "is not a weekday 0-6"),
-            ("time", lambda k: k in TIMES_OF_DAY, "is not morning, afternoon, evening or night"),
-            ("attendance", lambda k: k in allowed, "is not one of " + ", ".join(allowed)),
-            ("format", lambda k: k in format_filters(), "is not a format we can filter on"),
+            (
+                "fellowship",
+                lambda c: c in FELLOWSHIPS,
+                N_("“%(value)s” is not a fellowship we list."),
+            ),
+            (
+                "day",
+                lambda d: isinstance(d, int) and 0 <= d <= 6,
+                N_("“%(value)s” is not a weekday 0-6."),
+            ),
+            (
+                "time",
+                lambda k: k in TIMES_OF_DAY,
+                N_("“%(value)s” is not morning, afternoon, evening or night."),
+            ),
+            ("attendance", lambda k: k in allowed, N_("“%(value)s” is not one of %(choices)s.")),
+            (
+                "format",
+                lambda k: k in format_filters(),
+                N_("“%(value)s” is not a format we can filter on."),
+            ),
         )
         values = (self.fellowships, self.weekdays, self.times_of_day, self.attendance, self.formats)
         for (name, valid, why), chosen in zip(checks, values, strict=True):
             for item in chosen:
                 if not valid(item):
-                    raise BadQueryError(f"“{str(item)[:20]}” {why}.", field=name)
+                    raise BadQueryError(
+                        why, field=name, value=str(item)[:20], choices=", ".join(allowed)
+                    )
 
     @property
     def mode(self) -> Mode:

@@ -93,6 +93,17 @@ def type_names() -> dict[str, str]:
     return names
 
 
+@cache
+def type_names_in(language: str) -> dict[str, str]:
+    """Map English Meeting Guide type names to the spec's own names in ``language``."""
+    if language == "en":
+        return {}
+    path = DATA_DIR / "meetings" / "meeting_guide_types.json"
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, dict[str, str]] = json.load(handle)
+    return {labels["en"]: labels[language] for labels in data.values() if labels.get(language)}
+
+
 def fellowship_name(code: str) -> str:
     """Return the full name of a fellowship code, or the code itself."""
     return FELLOWSHIPS.get(code, code)

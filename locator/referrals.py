@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 
 Kind = Literal["f", "m"]
 MAX_NOTE = 500
@@ -53,16 +53,21 @@ def parse_entries(args: Mapping[str, str], *, limit: int) -> list[Entry]:
         found = _ENTRY.match(part[:12])
         if found is None or len(part) > 11 or int(found.group(2)) > MAX_ID:
             raise BadQueryError(
-                f"“{part[:20]}” is not a list entry; entries look like f12 (a facility) "
-                "or m7 (a meeting).",
+                N_(
+                    "“%(value)s” is not a list entry; entries look like f12 (a facility) "
+                    "or m7 (a meeting)."
+                ),
                 field="l",
+                value=part[:20],
             )
         if part not in keys:
             keys.append(part)
     if len(keys) > limit:
         raise BadQueryError(
-            f"A referral list can hold at most {limit} entries; this one has {len(keys)}.",
+            N_("A referral list can hold at most %(limit)d entries; this one has %(count)d."),
             field="l",
+            limit=limit,
+            count=len(keys),
         )
     return [_entry(key, args) for key in keys]
 
@@ -71,8 +76,10 @@ def _entry(key: str, args: Mapping[str, str]) -> Entry:
     note = (args.get(f"n.{key}") or "").strip()
     if len(note) > MAX_NOTE:
         raise BadQueryError(
-            f"A note can be at most {MAX_NOTE} characters; shorten the note of {key}.",
+            N_("A note can be at most %(most)d characters; shorten the note of %(key)s."),
             field=f"n.{key}",
+            most=MAX_NOTE,
+            key=key,
         )
     kind: Kind = "f" if key[0] == "f" else "m"
     return Entry(kind=kind, id=int(key[1:]), note=note)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from locator.errors import BadQueryError, LocatorError
+from locator.errors import N_, BadQueryError, LocatorError
 from locator.models import Facility, Meeting, ProblemReport, utcnow
 
 MAX_TEXT = 2000
@@ -55,14 +55,16 @@ def check_report(problem: str, text: str) -> tuple[str, str]:
         BadQueryError: with a sentence saying what to fix.
     """
     if problem not in PROBLEMS:
-        raise BadQueryError("Choose what is wrong from the list.", field="problem")
+        raise BadQueryError(N_("Choose what is wrong from the list."), field="problem")
     cleaned = text.strip()
     if len(cleaned) > MAX_TEXT:
         raise BadQueryError(
-            f"Please keep the description under {MAX_TEXT} characters.", field="text"
+            N_("Please keep the description under %(most)d characters."),
+            field="text",
+            most=MAX_TEXT,
         )
     if problem == "other" and not cleaned:
-        raise BadQueryError("Please say in a few words what is wrong.", field="text")
+        raise BadQueryError(N_("Please say in a few words what is wrong."), field="text")
     return problem, cleaned
 
 

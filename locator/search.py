@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
 from locator.laws import parse_statuses, status_condition
 from locator.spatial import RankedQuery, aggregate_codes, ranked_page
@@ -51,19 +51,27 @@ class FacilityQuery:
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)
         if self.radius is None and self.state is None:
-            raise BadQueryError("Enter a distance.", field="radius")
+            raise BadQueryError(N_("Enter a distance."), field="radius")
         if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
-            raise BadQueryError("The distance must be a number above zero.", field="radius")
+            raise BadQueryError(N_("The distance must be a number above zero."), field="radius")
         if not 1 <= self.page <= MAX_PAGE:
-            raise BadQueryError(f"The page must be between 1 and {MAX_PAGE}.", field="page")
+            raise BadQueryError(
+                N_("The page must be between 1 and %(limit)s."), field="page", limit=MAX_PAGE
+            )
         if self.per_page < 1:
-            raise BadQueryError("The page size must be at least 1.", field="per_page")
+            raise BadQueryError(N_("The page size must be at least 1."), field="per_page")
         for key in self.categories:
             if category(key) is None:
-                raise BadQueryError(f"“{key}” is not a service we can filter on.", field="service")
+                raise BadQueryError(
+                    N_("“%(value)s” is not a service we can filter on."),
+                    field="service",
+                    value=key,
+                )
         for code in self.facility_types:
             if code not in FACILITY_TYPES:
-                raise BadQueryError(f"“{code}” is not a facility type.", field="type")
+                raise BadQueryError(
+                    N_("“%(value)s” is not a facility type."), field="type", value=code
+                )
 
 
 @dataclass(slots=True)

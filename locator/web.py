@@ -7,14 +7,15 @@ from urllib.parse import quote_plus
 
 from babel.support import NullTranslations
 from flask import Flask, Response, g, jsonify, render_template, request, url_for
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, get_translations, gettext
 from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
+from locator import i18n
 from locator.db import get_session
-from locator.errors import BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
+from locator.errors import N_, BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
 from locator.laws import LOCAL_KINDS, STATUS_INFO, local_index, local_rules_for, statuses_by_state
 from locator.laws import badge as law_badge
 from locator.models import LocalRestriction
@@ -23,16 +24,16 @@ from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in, category
 
 CRISIS_LINES = (
     {
-        "name": "988 Suicide & Crisis Lifeline",
+        "name": N_("988 Suicide & Crisis Lifeline"),
         "number": "988",
         "tel": "988",
-        "note": "Call or text 988, any time.",
+        "note": N_("Call or text 988, any time."),
     },
     {
-        "name": "SAMHSA National Helpline",
+        "name": N_("SAMHSA National Helpline"),
         "number": "1-800-662-4357",
         "tel": "+18006624357",
-        "note": "Free, confidential treatment referral, 24/7, in English and Spanish.",
+        "note": N_("Free, confidential treatment referral, 24/7, in English and Spanish."),
     },
 )
 
@@ -47,7 +48,8 @@ class RowIdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Register blueprints, error handlers and template helpers on ``app``."""
     app.url_map.converters["id"] = RowIdConverter
-    Babel(app, locale_selector=lambda: _choose_locale(app))
+    Babel(app, locale_selector=i18n.choose_locale)
+    i18n.init_app(app)
     # Flask-Babel looks the catalogue up again for every string; a results page has ~300.
     # Look it up once per request (a fifth of the page's render time; bench/pages.py).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -152,14 +154,6 @@ def chosen_outside(chosen: list[str], group: str) -> list[str]:
     return [k for k in chosen if (c := category(k)) is not None and c.group != group]
 
 
-def _choose_locale(app: Flask) -> str:
-    offered: list[str] = app.config["LANGUAGES"]
-    asked = request.args.get("lang") or request.cookies.get("lang")
-    if asked in offered:
-        return str(asked)
-    return request.accept_languages.best_match(offered) or offered[0]
-
-
 def is_api_request() -> bool:
     """Tell whether the request is for the JSON API."""
     return request.path.startswith("/api/")
@@ -177,12 +171,14 @@ def error_response(status: int, message: str, **extra: Any) -> tuple[Response | 
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     default = {
-        404: "We could not find that page.",
-        405: "That kind of request is not accepted here.",
-        413: "That request is too large.",
-    }.get(status, "Something went wrong.")
+        404: N_("We could not find that page."),
+        405: N_("That kind of request is not accepted here."),
+        413: N_("That request is too large."),
+    }.get(status, N_("Something went wrong."))
     custom = exc.description and exc.description != type(exc).description
-    return error_response(status, str(exc.description) if custom and status < 500 else default)
+    # Views translate the descriptions they pass to abort(); this translates the defaults.
+    message = str(exc.description) if custom and status < 500 else gettext(default)
+    return error_response(status, message)
 
 
 def _bad_query(exc: BadQueryError) -> Any:
@@ -190,7 +186,7 @@ def _bad_query(exc: BadQueryError) -> Any:
     suggestions = getattr(exc, "suggestions", None)
     if suggestions:
         extra["suggestions"] = suggestions
-    return error_response(400, str(exc), **extra)
+    return error_response(400, i18n.error_message(exc), **extra)
 
 
 def _not_found(exc: NotFoundError) -> Any:
@@ -198,11 +194,11 @@ def _not_found(exc: NotFoundError) -> Any:
 
 
 def _unavailable(exc: GeocoderUnavailableError) -> Any:
-    return error_response(503, str(exc))
+    return error_response(503, i18n.error_message(exc))
 
 
 def _locator_error(exc: LocatorError) -> Any:
-    return error_response(500, "Something went wrong on our side. Please try again.")
+    return error_response(500, gettext("Something went wrong on our side. Please try again."))
 
 
 def _security_headers(response: Response) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -21,7 +22,7 @@ def imports() -> str:
     source = request.args.get("source", "").strip()
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
-        abort(400, "The page number must be a whole number from 1.")
+        abort(400, gettext("The page number must be a whole number from 1."))
     session = get_session()
     query = select(ImportRun).order_by(col(ImportRun.started_at).desc(), col(ImportRun.id).desc())
     if source:
@@ -50,7 +51,7 @@ def import_run(run_id: int) -> str:
     """Show one run with every stored reject reason and unknown service name."""
     run = get_session().get(ImportRun, run_id)
     if run is None:
-        abort(404, "There is no import run with that number.")
+        abort(404, gettext("There is no import run with that number."))
     return render_template("admin_import_run.html", run=run)
 
 

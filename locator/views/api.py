@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext
 
 from locator.db import get_session
 from locator.gazetteer import Place
@@ -40,7 +41,7 @@ def facility(facility_id: int) -> Response:
     session = get_session()
     row = session.get(Facility, facility_id)
     if row is None:
-        abort(404, f"There is no facility with id {facility_id}.")
+        abort(404, gettext("There is no facility with id %(id)s.", id=facility_id))
     codes = facility_codes(session=session, facility_id=facility_id)
     body = _facility_json(row, codes)
     body["unmapped_services"] = row.unmapped_services

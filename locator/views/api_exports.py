@@ -67,12 +67,16 @@ def hsds_services() -> Response:
 
 
 def _check_page(page: int, per_page: int, most: int) -> None:
-    from locator.errors import BadQueryError
+    from locator.errors import N_, BadQueryError
 
     if not 1 <= per_page <= most:
-        raise BadQueryError(f"The page size must be between 1 and {most}.", field="per_page")
+        raise BadQueryError(
+            N_("The page size must be between 1 and %(most)d."), field="per_page", most=most
+        )
     if not 1 <= page <= 10_000:
-        raise BadQueryError("The page must be between 1 and 10000.", field="page")
+        raise BadQueryError(
+            N_("The page must be between 1 and %(most)d."), field="page", most=10_000
+        )
 
 
 def _page(rows: list[Any], *, total: int, page: int, per_page: int) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from locator import exports, hsds
 from locator.db import get_session
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 from locator.export_rows import generated_on, referral_rows, search_rows
 from locator.exports import ExportRow, SheetHeading
 from locator.geo import Point
@@ -59,7 +60,7 @@ def choose_format(key: str | None, *, by_suffix: bool = False) -> Format:
     found = (BY_SUFFIX if by_suffix else FORMATS).get((key or "").strip().lower())
     if found is None:
         names = ", ".join(BY_SUFFIX if by_suffix else FORMATS)
-        raise BadQueryError(f"Choose an export format: {names}.", field="format")
+        raise BadQueryError(N_("Choose an export format: %(names)s."), field="format", names=names)
     return found
 
 
@@ -91,8 +92,12 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
     if total > cap:
         abort(
             413,
-            f"This search matches {total:,} facilities; an export can hold at most {cap:,}. "
-            "Choose a smaller distance or add filters, then export again.",
+            gettext(
+                "This search matches %(total)s facilities; an export can hold at most %(cap)s. "
+                "Choose a smaller distance or add filters, then export again.",
+                total=f"{total:,}",
+                cap=f"{cap:,}",
+            ),
         )
     q = found.query
     origin = f"Distances in {q.unit} from {found.place.label}." if q.radius else ""
@@ -110,7 +115,7 @@ def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
     entries = parse_entries(args, limit=current_app.config["REFERRAL_MAX_ENTRIES"])
     if not entries:
         raise BadQueryError(
-            "The referral list is empty: add facilities or meetings, then export.", field="l"
+            N_("The referral list is empty: add facilities or meetings, then export."), field="l"
         )
     unit = parse_unit(args, current_app.config)
     origin: Point | None = None

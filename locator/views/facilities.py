@@ -6,10 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.db import get_session
+from locator.errors import N_
 from locator.models import Facility, FacilityService, ServiceCode
 from locator.taxonomy import CATEGORY_ORDER
 
@@ -22,7 +24,12 @@ def detail(facility_id: int) -> str:
     session = get_session()
     facility = session.get(Facility, facility_id)
     if facility is None:
-        abort(404, "We could not find that facility. It may have been removed from the directory.")
+        abort(
+            404,
+            gettext(
+                "We could not find that facility. It may have been removed from the directory."
+            ),
+        )
     codes = facility_codes(session=session, facility_id=facility_id)
     return render_template(
         "facility.html",
@@ -60,7 +67,7 @@ def service_groups(
         grouped[str(item.get("category") or "OTHER")].add(str(item.get("name")))
     order = {code: index for index, code in enumerate(CATEGORY_ORDER)}
     return [
-        (category_names.get(category, "Other services"), sorted(names, key=str.lower))
+        (category_names.get(category, N_("Other services")), sorted(names, key=str.lower))
         for category, names in sorted(
             grouped.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])
         )

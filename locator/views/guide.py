@@ -4,6 +4,7 @@ questionnaire (answered in the browser only: nothing it asks reaches the server)
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 
 from locator.guide import REVIEWED_ON, TOPICS, find_topic
 
@@ -29,7 +30,12 @@ def topic(slug: str) -> str:
     """Show one guide page with its searches and sources."""
     found = find_topic(slug)
     if found is None:
-        abort(404, "There is no guide page by that name. The guide's pages are listed at /guide/.")
+        abort(
+            404,
+            gettext(
+                "There is no guide page by that name. The guide's pages are listed at /guide/."
+            ),
+        )
     return render_template(
         f"guide/topics/{found.slug}.html", topic=found, topics=TOPICS, reviewed_on=REVIEWED_ON
     )

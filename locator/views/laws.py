@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from locator.db import get_session
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 from locator.laws import (
     CONFIDENCE,
     COVERS,
@@ -93,11 +93,13 @@ def sorted_laws(laws: list[StateLaw], sort: str, direction: str) -> list[StateLa
     """
     if sort not in SORTS:
         raise BadQueryError(
-            f"“{sort[:20]}” is not a column to sort by; use one of {', '.join(SORTS)}.",
+            N_("“%(value)s” is not a column to sort by; use one of %(allowed)s."),
             field="sort",
+            value=sort[:20],
+            allowed=", ".join(SORTS),
         )
     if direction not in ("asc", "desc"):
-        raise BadQueryError("Sort direction must be asc or desc.", field="dir")
+        raise BadQueryError(N_("Sort direction must be asc or desc."), field="dir")
     return sorted(laws, key=SORTS[sort].key, reverse=direction == "desc")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError
 from locator.gazetteer import Place
 from locator.geocoder import Geocoder
 from locator.laws import parse_statuses
@@ -40,9 +40,12 @@ def parse_weekdays(args: MultiDict[str, str]) -> tuple[int, ...]:
         ]
         if not found:
             raise BadQueryError(
-                f"“{raw[:20]}” is not a weekday: use a name like Tuesday, "
-                "or a number from 0 (Sunday) to 6.",
+                N_(
+                    "“%(value)s” is not a weekday: use a name like Tuesday, "
+                    "or a number from 0 (Sunday) to 6."
+                ),
                 field="day",
+                value=raw[:20],
             )
         days.append(found[0])
     return tuple(dict.fromkeys(days))
@@ -54,7 +57,9 @@ def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
     if asked:
         if zone(asked) is None:
             raise BadQueryError(
-                f"“{asked[:40]}” is not a time zone; use a name like America/Chicago.", field="tz"
+                N_("“%(value)s” is not a time zone; use a name like America/Chicago."),
+                field="tz",
+                value=asked[:40],
             )
         return asked
     return place.time_zone if place is not None else ""
@@ -80,19 +85,21 @@ def parse_meeting_search(
         "near" if (args.get("near") or args.get("lat")) else "online"
     )
     if mode not in ("near", "online"):
-        raise BadQueryError("Choose mode near (a place) or online.", field="mode")
+        raise BadQueryError(N_("Choose mode near (a place) or online."), field="mode")
     unit = parse_unit(args, config)
     radius = parse_radius(args, config, unit)
     place = parse_origin(args, geocoder, session) if mode == "near" else None
     order = (args.get("order") or ("soon" if mode == "online" else "distance")).strip().lower()
     if order not in ("distance", "soon"):
-        raise BadQueryError("Order by distance or soon (starting soon).", field="order")
+        raise BadQueryError(N_("Order by distance or soon (starting soon)."), field="order")
     if order == "distance" and mode == "online":
         order = "soon"  # online meetings have no distance
-    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what=N_("page size"))
     if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
         raise BadQueryError(
-            f"The page size must be between 1 and {config['MAX_PAGE_SIZE']}.", field="per_page"
+            N_("The page size must be between 1 and %(limit)s."),
+            field="per_page",
+            limit=config["MAX_PAGE_SIZE"],
         )
     query = MeetingQuery(
         origin=place.point if place else None,
@@ -105,7 +112,7 @@ def parse_meeting_search(
         formats=tuple(list_param(args, "format")),
         order="soon" if order == "soon" else "distance",
         now=now or datetime.now(UTC),
-        page=int_param(args, "page", default=1, what="page number"),
+        page=int_param(args, "page", default=1, what=N_("page number")),
         per_page=per_page,
         law_statuses=tuple(s.value for s in parse_statuses(list_param(args, "law"))),
     )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext
 
 from locator.db import get_session
 from locator.errors import BadQueryError
+from locator.i18n import error_message, localized_place
 from locator.meeting_coverage import meeting_coverage
 from locator.meeting_ics import CalendarMeeting, calendar
 from locator.meeting_search import MeetingHit, find_meetings, meeting_hit
-from locator.meeting_times import TIMES_OF_DAY, WEEKDAYS, clock_text, shown
+from locator.meeting_times import TIMES_OF_DAY, WEEKDAYS, ShownTime, clock_text, shown
 from locator.meeting_types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
 from locator.models import Meeting
 from locator.views.meeting_params import parse_meeting_search
@@ -29,9 +32,15 @@ def template_context() -> dict[str, Any]:
         "format_filters": FORMAT_FILTERS,
         "attendance_labels": ATTENDANCE_LABELS,
         "fellowship_name": fellowship_name,
-        "shown": shown,
+        "shown": shown_here,
         "clock_text": clock_text,
     }
+
+
+def shown_here(moment: datetime, zone_name: str | None = None) -> ShownTime:
+    """Show a meeting time as ``shown`` does, with the weekday in the visitor's language."""
+    found = shown(moment, zone_name)
+    return replace(found, weekday=str(gettext(found.weekday)))
 
 
 @bp.get("/")
@@ -47,24 +56,27 @@ def search() -> tuple[str, int] | str:
         "error": None,
         "field": None,
     }
-    if not request.args:
+    if not request.args.keys() - {"lang"}:  # choosing a language is not a search
         return render_template("meetings.html", **context)
     try:
         found = parse_meeting_search(
             request.args, current_app.config, current_app.extensions["geocoder"], session
         )
     except BadQueryError as exc:
-        context.update(error=str(exc), field=exc.field)
+        context.update(error=error_message(exc), field=exc.field)
         return render_template("meetings.html", **context), 400
     page = find_meetings(session=session, query=found.query)
-    context.update(page=page, place=found.place, viewer_zone=found.viewer_zone)
+    place = localized_place(found.place) if found.place else None
+    context.update(page=page, place=place, viewer_zone=found.viewer_zone)
     return render_template("meetings.html", **context)
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
     meeting = get_session().get(Meeting, meeting_id)
     if meeting is None:
-        abort(404, "We could not find that meeting. It may have been removed from its list.")
+        abort(
+            404, gettext("We could not find that meeting. It may have been removed from its list.")
+        )
     return meeting
 
 
@@ -86,7 +98,9 @@ def ics(meeting_id: int) -> Response:
     now = datetime.now(UTC)
     hit = meeting_hit(meeting, now)
     if hit.next_start is None:
-        abort(404, "This meeting has no weekly day, time and time zone to put in a calendar.")
+        abort(
+            404, gettext("This meeting has no weekly day, time and time zone to put in a calendar.")
+        )
     body = calendar(calendar_meeting(hit), stamp=now)
     return Response(
         body,

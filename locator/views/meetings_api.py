@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext
 
 from locator.db import get_session
 from locator.meeting_search import MeetingHit, MeetingPage, find_meetings, meeting_hit
@@ -34,7 +35,7 @@ def meeting(meeting_id: int) -> Response:
     """Return one meeting with its next start and provenance."""
     row = get_session().get(Meeting, meeting_id)
     if row is None:
-        abort(404, f"There is no meeting with id {meeting_id}.")
+        abort(404, gettext("There is no meeting with id %(id)s.", id=meeting_id))
     viewer = parse_viewer_zone(request.args, None)
     body = _hit_json(meeting_hit(row, datetime.now(UTC)), viewer, None)
     body["active"] = row.active

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from werkzeug.datastructures import MultiDict
 
-from locator.errors import BadQueryError
+from locator.errors import N_, BadQueryError, Term
 from locator.gazetteer import Place
 from locator.geo import Point, Unit
 from locator.geocoder import Geocoder
@@ -48,9 +48,19 @@ def number_param(
             raise ValueError(raw)
         value = float(raw)
     except ValueError:
-        raise BadQueryError(f"The {what} must be a number, like {example}.", field=name) from None
+        raise BadQueryError(
+            N_("The %(what)s must be a number, like %(example)s."),
+            field=name,
+            what=Term(what),
+            example=example,
+        ) from None
     if not math.isfinite(value):
-        raise BadQueryError(f"The {what} must be a number, like {example}.", field=name)
+        raise BadQueryError(
+            N_("The %(what)s must be a number, like %(example)s."),
+            field=name,
+            what=Term(what),
+            example=example,
+        )
     return value
 
 
@@ -59,7 +69,7 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, what: str) ->
     value = number_param(args, name, default=default, what=what, example="2")
     assert value is not None
     if value != int(value):
-        raise BadQueryError(f"The {what} must be a whole number.", field=name)
+        raise BadQueryError(N_("The %(what)s must be a whole number."), field=name, what=Term(what))
     return int(value)
 
 
@@ -67,22 +77,29 @@ def parse_unit(args: Mapping[str, str], config: Mapping[str, Any]) -> Unit:
     """Read the distance unit: mi or km."""
     unit = (args.get("unit") or config["DEFAULT_UNIT"]).strip().lower()
     if unit not in ("mi", "km"):
-        raise BadQueryError("Choose the distance unit mi (miles) or km.", field="unit")
+        raise BadQueryError(N_("Choose the distance unit mi (miles) or km."), field="unit")
     return cast(Unit, unit)
 
 
 def parse_radius(args: Mapping[str, str], config: Mapping[str, Any], unit: Unit) -> float:
     """Read the radius and check it is above zero and at most the configured maximum."""
     radius = number_param(
-        args, "radius", default=float(config["DEFAULT_RADIUS"]), what="distance", example="25"
+        args, "radius", default=float(config["DEFAULT_RADIUS"]), what=N_("distance"), example="25"
     )
     assert radius is not None
     limit = config["MAX_RADIUS"]
-    name = "miles" if unit == "mi" else "km"
+    name = Term(N_("miles")) if unit == "mi" else Term(N_("km"))
     if radius <= 0:
-        raise BadQueryError(f"The distance must be above zero, like 25 {name}.", field="radius")
+        raise BadQueryError(
+            N_("The distance must be above zero, like 25 %(unit)s."), field="radius", unit=name
+        )
     if radius > limit:
-        raise BadQueryError(f"The distance can be at most {limit} {name}.", field="radius")
+        raise BadQueryError(
+            N_("The distance can be at most %(limit)s %(unit)s."),
+            field="radius",
+            limit=limit,
+            unit=name,
+        )
     return radius
 
 
@@ -93,13 +110,15 @@ def parse_origin(args: Mapping[str, str], geocoder: Geocoder, session: Any) -> P
     then typed a town gets the town.
     """
     near = (args.get("near") or "").strip()
-    lat = number_param(args, "lat", default=None, what="latitude", example="38.03")
-    lon = number_param(args, "lon", default=None, what="longitude", example="-78.48")
+    lat = number_param(args, "lat", default=None, what=N_("latitude"), example="38.03")
+    lon = number_param(args, "lon", default=None, what=N_("longitude"), example="-78.48")
     if (lat is not None or lon is not None) and not near:
         if lat is None or lon is None:
-            raise BadQueryError("Give both a latitude (lat) and a longitude (lon).", field="lat")
+            raise BadQueryError(
+                N_("Give both a latitude (lat) and a longitude (lon)."), field="lat"
+            )
         point = Point(lat, lon)
-        return Place(point, "your location", "coordinates")
+        return Place(point, Term(N_("your location")), "coordinates")
     return geocoder.locate(near, session=session)
 
 
@@ -110,16 +129,21 @@ def parse_filters(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str
     for key in services:
         if key not in known:
             raise BadQueryError(
-                f"“{key[:40]}” is not a service we can filter on. Choose one from the list, "
-                "for example detox, outpatient, residential or telehealth.",
+                N_(
+                    "“%(value)s” is not a service we can filter on. Choose one from the list, "
+                    "for example detox, outpatient, residential or telehealth."
+                ),
                 field="service",
+                value=key[:40],
             )
     types = [t.upper() for t in list_param(args, "type")]
     for code in types:
         if code not in FACILITY_TYPES:
             raise BadQueryError(
-                f"“{code[:40]}” is not a facility type; use one of {', '.join(FACILITY_TYPES)}.",
+                N_("“%(value)s” is not a facility type; use one of %(choices)s."),
                 field="type",
+                value=code[:40],
+                choices=", ".join(FACILITY_TYPES),
             )
     return tuple(services), tuple(types)
 
@@ -135,11 +159,13 @@ def parse_search(
     unit = parse_unit(args, config)
     radius = parse_radius(args, config, unit)
     services, types = parse_filters(args)
-    page = int_param(args, "page", default=1, what="page number")
-    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    page = int_param(args, "page", default=1, what=N_("page number"))
+    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what=N_("page size"))
     if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
         raise BadQueryError(
-            f"The page size must be between 1 and {config['MAX_PAGE_SIZE']}.", field="per_page"
+            N_("The page size must be between 1 and %(limit)s."),
+            field="per_page",
+            limit=config["MAX_PAGE_SIZE"],
         )
     laws = parse_statuses(list_param(args, "law"))
     place = parse_origin(args, geocoder, session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from locator.db import get_session
@@ -29,7 +30,7 @@ def _listing(kind: str, listing_id: int) -> Facility | Meeting:
         else session.get(Meeting, listing_id)
     )
     if found is None:
-        abort(404, "We could not find that listing. It may have been removed.")
+        abort(404, gettext("We could not find that listing. It may have been removed."))
     return found
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from locator.coverage import CoverageCache
 from locator.db import get_session
 from locator.errors import BadQueryError
+from locator.i18n import error_message, localized_place
 from locator.search import find_nearby
 from locator.views.params import list_param, parse_search
 
@@ -39,7 +41,7 @@ def results() -> tuple[str, int] | str | Response:
             form=request.args,
             page=None,
             place=None,
-            error="Enter a place: a 5-digit ZIP code or a city and state.",
+            error=gettext("Enter a place: a 5-digit ZIP code or a city and state."),
         ), 400
     if "meetings" in list_param(request.args, "service"):
         # "NA/SMART meetings" is offered among the services: the meeting search answers it.
@@ -57,7 +59,7 @@ def results() -> tuple[str, int] | str | Response:
         return _form_with_error(exc), 400
     page = find_nearby(session=get_session(), query=found.query)
     return render_template(
-        "search.html", form=request.args, page=page, place=found.place, error=None
+        "search.html", form=request.args, page=page, place=localized_place(found.place), error=None
     )
 
 
@@ -66,7 +68,7 @@ def _form_with_error(exc: BadQueryError) -> str:
         "form": request.args,
         "page": None,
         "place": None,
-        "error": str(exc),
+        "error": error_message(exc),
         "field": exc.field,
         "suggestions": getattr(exc, "suggestions", []),
     }

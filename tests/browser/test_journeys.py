@@ -18,12 +18,15 @@ def test_search_by_zip_then_filter_then_open_a_listing_and_come_back(
 ) -> None:
     page.goto("/")
     page.fill("#near", "22903")
-    page.press("#near", "Enter")
+    with page.expect_navigation():
+        page.press("#near", "Enter")
     expect(page.locator("#results-heading")).to_contain_text("facilities within 25 mi")
     everything = page.locator(".result").count()
 
     page.select_option("#service", "telehealth")
-    page.click(".search-form button[type=submit]")
+    # Wait for the new page: counting results before it arrives counts the old list.
+    with page.expect_navigation():
+        page.click(".search-form button[type=submit]")
     query = parse_qs(urlsplit(page.url).query)
     assert query["near"] == ["22903"] and query["service"] == ["telehealth"]
     filtered = page.locator(".result")
@@ -62,7 +65,8 @@ def test_the_questionnaire_suggests_a_search_that_opens_pre_filtered(
     result.locator("li a").first.click()
     expect(page.locator("#service")).to_have_value("telehealth")
     page.fill("#near", "22903")
-    page.press("#near", "Enter")
+    with page.expect_navigation():
+        page.press("#near", "Enter")
     assert parse_qs(urlsplit(page.url).query)["service"] == ["telehealth"]
     expect(page.locator("#results-heading")).to_be_visible()
     assert not problems.console_errors and not problems.outside_requests

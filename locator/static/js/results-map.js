@@ -8,7 +8,14 @@
   if (!items.length) return;
   box.hidden = false;
 
-  var map = L.map(box, { scrollWheelZoom: false });
+  var map = L.map(box, { scrollWheelZoom: false, zoomControl: false });
+  // The page gives the zoom buttons' names in the visitor's language (Leaflet's are English).
+  L.control
+    .zoom({
+      zoomInTitle: box.dataset.zoomIn || "Zoom in",
+      zoomOutTitle: box.dataset.zoomOut || "Zoom out",
+    })
+    .addTo(map);
   var attribution = document.createElement("a");
   attribution.href = box.dataset.attributionUrl;
   attribution.textContent = box.dataset.attribution;

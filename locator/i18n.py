@@ -1,0 +1,124 @@
+"""Languages at run time: which one a request gets, the switch links, translated messages.
+
+A visitor's language comes from ``?lang=`` (remembered in a cookie), else the cookie, else
+the browser's Accept-Language, else the first configured language. Messages raised by the
+domain (locator/errors.py) are translated here, at the web layer: the template first, then
+its parameters are filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale, gettext
+
+from locator.errors import Choices, LocatorError, Message, Term
+from locator.gazetteer import Place
+from locator.meeting_types import type_names_in
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Each language names itself in the switch, so a reader finds theirs whatever is shown.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+def offered_languages() -> list[str]:
+    """Return the interface languages this site offers, first one the default."""
+    return list(current_app.config["LANGUAGES"])
+
+
+def choose_locale() -> str:
+    """Pick the request's language: ?lang=, then the cookie, then Accept-Language."""
+    offered = offered_languages()
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in offered:
+            return str(asked)
+    return request.accept_languages.best_match(offered) or offered[0]
+
+
+def current_language() -> str:
+    """Return the request's language code, e.g. "es" (for <html lang>)."""
+    return str(get_locale() or offered_languages()[0])
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a language chosen with ?lang= in a cookie, so the next pages follow it."""
+    asked = request.args.get("lang")
+    if asked in offered_languages() and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(
+            LANG_COOKIE, str(asked), max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True
+        )
+    # Pages differ by language, so caches must not hand one visitor's language to another.
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+def language_links() -> list[dict[str, Any]]:
+    """Return the switch: this page's URL in each offered language, with its own name."""
+    links = []
+    for code in offered_languages():
+        args = request.args.copy()
+        args["lang"] = code
+        links.append(
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES.get(code, code),
+                "url": f"{request.path}?{urlencode(list(args.items(multi=True)))}",
+            }
+        )
+    return links
+
+
+def localize(value: Any) -> str:
+    """Translate a message, a term or plain text for the request's language."""
+    if isinstance(value, Message):
+        return _fill(value.template, value.params)
+    if isinstance(value, Term):
+        return str(gettext(str(value)))
+    if isinstance(value, Choices):
+        return f" {gettext('or')} ".join(f"“{item}”" for item in value)
+    return str(gettext(str(value))) if value else ""
+
+
+def localized_place(place: Place) -> Place:
+    """Return the place with its label and note in the request's language, for a page."""
+    label = localize(place.label) if isinstance(place.label, Term) else place.label
+    note = localize(place.note) if place.note else ""
+    return replace(place, label=label, note=note)
+
+
+def format_name(name: str) -> str:
+    """Return a meeting format's name in the request's language where the spec gives one."""
+    return type_names_in(current_language()).get(name, name)
+
+
+def error_message(exc: LocatorError) -> str:
+    """Return the error's sentence in the request's language."""
+    return _fill(exc.template, exc.params) if exc.template else str(exc)
+
+
+def _fill(template: str, params: dict[str, Any]) -> str:
+    text = str(gettext(template))
+    if not params:
+        return text
+    return text % {name: _param(value) for name, value in params.items()}
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, Term | Choices):
+        return localize(value)
+    return value
+
+
+def init_app(app: Flask) -> None:
+    """Remember the chosen language and give templates the switch and ``localize``."""
+    app.after_request(remember_language)
+    app.jinja_env.globals.update(
+        language_links=language_links,
+        localize=localize,
+        current_language=current_language,
+        format_name=format_name,
+    )
