@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
+from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 from locator import exports, hsds
@@ -150,8 +151,17 @@ def _stream(
         "hsds-zip": lambda: hsds.zip_chunks(r for r in rows() if r.kind == "facility"),
     }
     name = f"{stem}-{heading.generated_on.isoformat()}.{fmt.suffix}"
-    response = Response(stream_with_context(writers[fmt.key]()), mimetype=None)
+    chunks = _closing(writers[fmt.key](), get_session())
+    response = Response(stream_with_context(chunks), mimetype=None)
     response.headers["Content-Type"] = fmt.media_type
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _closing(chunks: Iterator[bytes], session: Session) -> Iterator[bytes]:
+    """Yield the export, then end its read transaction at once (not when the client leaves)."""
+    try:
+        yield from chunks
+    finally:
+        session.close()
