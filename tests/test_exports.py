@@ -185,5 +185,8 @@ def test_hsds_service_listing_is_paginated_hsds(client: FlaskClient) -> None:
     validator = hsds_validator("service_list.json")
     for item in body["contents"]:
         validator.validate(item)
-    near = client.get("/api/v1/hsds/services?near=22903&radius=5&per_page=3").get_json()
-    assert near["size"] <= 3 and near["total_items"] >= near["size"]
+    args = "near=22903&radius=25&per_page=3&page=2"
+    near = client.get(f"/api/v1/hsds/services?{args}").get_json()
+    search = client.get(f"/api/v1/facilities?{args}").get_json()
+    assert near["total_items"] == search["total"] and near["page_number"] == 2
+    assert [s["name"] for s in near["contents"]] == [r["name"] for r in search["results"]]
