@@ -158,6 +158,15 @@ def test_an_export_over_the_cap_is_refused_with_a_sentence(db_url: str) -> None:
     app.extensions["engine"].dispose()
 
 
+def test_a_printable_sheet_has_its_own_smaller_cap(db_url: str) -> None:
+    app = make_app(db_url, EXPORT_MAX_PDF_ROWS=2)
+    client = app.test_client()
+    pdf = client.get(f"/export/facilities.pdf?{SEARCH}")
+    assert pdf.status_code == 413 and b"Export CSV or Excel instead" in pdf.data
+    assert client.get(f"/export/facilities.csv?{SEARCH}").status_code == 200
+    app.extensions["engine"].dispose()
+
+
 def test_bad_export_input_is_a_400_sentence(client: FlaskClient) -> None:
     assert client.get(f"/export/facilities.doc?{SEARCH}").status_code == 400
     api = client.get(f"/api/v1/facilities/export?{SEARCH}")

@@ -88,13 +88,7 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
     session = get_session()
     found = parse_search(args, current_app.config, current_app.extensions["geocoder"], session)
     total = count_matches(session=session, query=found.query)
-    cap = current_app.config["EXPORT_MAX_ROWS"]
-    if total > cap:
-        abort(
-            413,
-            f"This search matches {total:,} facilities; an export can hold at most {cap:,}. "
-            "Choose a smaller distance or add filters, then export again.",
-        )
+    _check_size(total, fmt)
     q = found.query
     origin = f"Distances in {q.unit} from {found.place.label}." if q.radius else ""
     heading = _heading(f"Treatment near {found.place.label}", origin)
@@ -103,6 +97,24 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
         return search_rows(session=session, query=q, url_for=absolute_url)
 
     return _stream(fmt, rows, heading, "facilities")
+
+
+def _check_size(total: int, fmt: Format) -> None:
+    """Refuse, before any byte is sent, an export larger than its cap."""
+    cap = current_app.config["EXPORT_MAX_ROWS"]
+    if fmt.key == "pdf" and total > current_app.config["EXPORT_MAX_PDF_ROWS"]:
+        cap = current_app.config["EXPORT_MAX_PDF_ROWS"]
+        abort(
+            413,
+            f"This search matches {total:,} facilities; a printable sheet can hold at most "
+            f"{cap:,}. Export CSV or Excel instead, or choose a smaller distance or filters.",
+        )
+    if total > cap:
+        abort(
+            413,
+            f"This search matches {total:,} facilities; an export can hold at most {cap:,}. "
+            "Choose a smaller distance or add filters, then export again.",
+        )
 
 
 def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
