@@ -133,3 +133,12 @@ def test_pages_load_the_print_stylesheet_and_the_list_script(client: FlaskClient
     served.close()
     buttons = soup.select("button[data-add-referral]")
     assert buttons and all(b.has_attr("hidden") for b in buttons)  # shown by the script only
+
+
+def test_meeting_results_and_page_offer_the_list(client: FlaskClient, m: str) -> None:
+    results = client.get("/meetings/?near=22903&radius=10", follow_redirects=True)
+    soup = BeautifulSoup(results.get_data(as_text=True), "html.parser")
+    assert soup.select_one(f"button[data-add-referral='{m}']") is not None
+    page = BeautifulSoup(client.get(f"/meetings/{m[1:]}").get_data(as_text=True), "html.parser")
+    start = page.find("a", string="Start a referral list with this meeting")["href"]
+    assert names_on(client.get(start).get_data(as_text=True)) == [m]
