@@ -116,6 +116,13 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting(
+        "export_max_pdf_rows",
+        500,
+        "Most facilities one printable PDF sheet may hold (a PDF is drawn whole, not "
+        "streamed); larger searches are pointed to CSV or Excel.",
+        minimum=1,
+    ),
+    Setting(
         "referral_max_entries",
         100,
         "Most facilities and meetings one referral list may hold.",

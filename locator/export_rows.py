@@ -51,12 +51,20 @@ def service_names(*, session: Session) -> dict[str, str]:
 
 
 def search_rows(
-    *, session: Session, query: FacilityQuery, url_for: UrlFor, batch: int = BATCH
+    *,
+    session: Session,
+    query: FacilityQuery,
+    url_for: UrlFor,
+    batch: int = BATCH,
+    only_page: int | None = None,
 ) -> Iterator[ExportRow]:
-    """Yield every facility ``query`` matches, nearest first, one batch in memory at a time."""
+    """Yield every facility ``query`` matches, nearest first, one batch in memory at a time.
+
+    With ``only_page`` only that page of ``batch`` rows is yielded (the HSDS listing).
+    """
     names = service_names(session=session)
-    position = 0
-    page_number = 1
+    page_number = only_page or 1
+    position = (page_number - 1) * batch
     while True:
         page = find_nearby(
             session=session,
@@ -67,7 +75,7 @@ def search_rows(
         for hit in page.hits:
             position += 1
             yield _facility_row(position, hit, extras[hit.id], names, query.unit, url_for)
-        if len(page.hits) < batch:
+        if len(page.hits) < batch or only_page is not None:
             return
         page_number += 1
 

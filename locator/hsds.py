@@ -23,9 +23,10 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime, time
 from functools import cache
 from typing import IO, Any
+
+import orjson
 
 from locator.exports import CHUNK_BYTES, ExportRow, file_chunks
 from locator.paths import DATA_DIR
@@ -95,22 +96,26 @@ def web_address(value: str) -> str | None:
     return "http://" + value  # directories list bare host names: www.example.org
 
 
-def service(row: ExportRow, *, attributes: bool = True) -> dict[str, Any]:
+def service(row: ExportRow) -> dict[str, Any]:
     """Return the fully nested HSDS service of one facility."""
-    key = (row.source, row.source_key)
-    ids = {kind: stable_id(kind, *key) for kind in ("organization", "service", "location")}
+    source, key = row.source, row.source_key
+    ids = {
+        "organization": stable_id("organization", source, key),
+        "service": stable_id("service", source, key),
+        "location": stable_id("location", source, key),
+    }
     seen = row.last_seen.isoformat() if row.last_seen else "unknown"
     provenance = f"Source: {row.source_note or row.source}. Last seen in the source: {seen}."
-    website = web_address(row.website)
-    organization = _compact(
-        {
-            "id": ids["organization"],
-            "name": row.name,
-            "alternate_name": row.name2 or None,
-            "description": f"Treatment provider listed in a public directory. {provenance}",
-            "website": website,
-        }
-    )
+    website = web_address(row.website) if row.website else None
+    organization = {
+        "id": ids["organization"],
+        "name": row.name,
+        "description": f"Treatment provider listed in a public directory. {provenance}",
+    }
+    if row.name2:
+        organization["alternate_name"] = row.name2
+    if website:
+        organization["website"] = website
     body: dict[str, Any] = {
         "id": ids["service"],
         "organization_id": ids["organization"],
@@ -123,7 +128,7 @@ def service(row: ExportRow, *, attributes: bool = True) -> dict[str, Any]:
         "phones": _phones(row, ids["service"]),
         "service_at_locations": [_service_at_location(row, ids)],
         "organization": organization,
-        "attributes": _attributes(row, ids["service"]) if attributes else None,
+        "attributes": _attributes(row, ids["service"]),
     }
     return _compact(body)
 
@@ -141,7 +146,7 @@ def _service_description(row: ExportRow, provenance: str) -> str:
 def _datetime(row: ExportRow) -> str | None:
     if row.last_seen is None:
         return None
-    return datetime.combine(row.last_seen, time(0, 0), tzinfo=UTC).isoformat()
+    return f"{row.last_seen.isoformat()}T00:00:00+00:00"  # the day it was seen, UTC
 
 
 def _phones(row: ExportRow, service_id: str) -> list[dict[str, Any]]:
@@ -217,42 +222,16 @@ def _attributes(row: ExportRow, service_id: str) -> list[dict[str, Any]]:
     return attributes
 
 
-def service_json(row: ExportRow) -> str:
-    """Return ``service(row)`` as JSON text, with the attributes spliced in from cached terms.
-
-    Measured in bench/exports.py: the attributes (one per service code, each with its
-    taxonomy term) are most of an HSDS service, and the terms repeat on every facility.
-    """
-    body = service(row, attributes=False)
-    service_id = body["id"]
-    attributes = ",".join(
-        '{{"id":"{}","link_id":"{}","link_type":"service_code","link_entity":"service",'
-        '"taxonomy_term_id":"{}","taxonomy_term":{}}}'.format(
-            stable_id("attribute", row.source, row.source_key, code),
-            service_id,
-            taxonomy_term(code, name)["id"],
-            _term_json(code, name),
-        )
-        for code, name in row.services
-    )
-    return json.dumps(body)[:-1] + ',"attributes":[' + attributes + "]}"
-
-
-@cache
-def _term_json(code: str, name: str) -> str:
-    return json.dumps(taxonomy_term(code, name))
-
-
 def json_chunks(rows: Iterable[ExportRow]) -> Iterator[bytes]:
     """Yield a JSON array of nested HSDS services, a few hundred services per chunk."""
-    parts = ["["]
+    parts = [b"["]
     for count, row in enumerate(rows):
-        parts.append(("," if count else "") + service_json(row))
+        parts.append((b"," if count else b"") + orjson.dumps(service(row)))
         if len(parts) >= 200:
-            yield "".join(parts).encode()
+            yield b"".join(parts)
             parts = []
-    parts.append("]")
-    yield "".join(parts).encode()
+    parts.append(b"]")
+    yield b"".join(parts)
 
 
 @cache

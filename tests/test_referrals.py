@@ -117,3 +117,28 @@ def test_facility_page_starts_a_referral_list(client: FlaskClient) -> None:
     assert soup.select_one("button[data-add-referral='f1']") is not None
     start = soup.find("a", string="Start a referral list with this facility")["href"]
     assert names_on(client.get(start).get_data(as_text=True)) == ["f1"]
+
+
+def test_pages_load_the_print_stylesheet_and_the_list_script(client: FlaskClient) -> None:
+    soup = BeautifulSoup(client.get("/search?near=22903").get_data(as_text=True), "html.parser")
+    printed = soup.select_one("link[media='print']")
+    assert printed is not None
+    css = client.get(printed["href"])
+    assert css.status_code == 200 and b".crisis" in css.data
+    css.close()
+    script = soup.select_one("script[src*='referrals.js']")
+    assert script is not None and not script.get_text(strip=True)
+    served = client.get(script["src"])
+    assert b"localStorage" in served.data
+    served.close()
+    buttons = soup.select("button[data-add-referral]")
+    assert buttons and all(b.has_attr("hidden") for b in buttons)  # shown by the script only
+
+
+def test_meeting_results_and_page_offer_the_list(client: FlaskClient, m: str) -> None:
+    results = client.get("/meetings/?near=22903&radius=10", follow_redirects=True)
+    soup = BeautifulSoup(results.get_data(as_text=True), "html.parser")
+    assert soup.select_one(f"button[data-add-referral='{m}']") is not None
+    page = BeautifulSoup(client.get(f"/meetings/{m[1:]}").get_data(as_text=True), "html.parser")
+    start = page.find("a", string="Start a referral list with this meeting")["href"]
+    assert names_on(client.get(start).get_data(as_text=True)) == [m]

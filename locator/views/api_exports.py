@@ -11,9 +11,11 @@ from sqlmodel import col
 
 from locator import hsds
 from locator.db import get_session
+from locator.errors import N_, BadQueryError
 from locator.export_rows import facility_rows, search_rows
 from locator.models import Facility
 from locator.openapi import openapi_document
+from locator.search import MAX_PAGE, count_matches
 from locator.views.exports import absolute_url, choose_format, referral_export, search_export
 from locator.views.params import int_param, parse_search
 
@@ -46,10 +48,15 @@ def hsds_services() -> Response:
     if request.args.get("near") or request.args.get("lat"):
         found = parse_search(request.args, config, current_app.extensions["geocoder"], session)
         page, per_page = found.query.page, found.query.per_page
-        hits = search_rows(session=session, query=found.query, url_for=absolute_url)
-        rows = [row for _, row in zip(range(per_page), hits, strict=False)]
-        from locator.search import count_matches
-
+        rows = list(
+            search_rows(
+                session=session,
+                query=found.query,
+                url_for=absolute_url,
+                batch=per_page,
+                only_page=page,
+            )
+        )
         total = count_matches(session=session, query=found.query)
     else:
         _check_page(page, per_page, config["MAX_PAGE_SIZE"])
@@ -67,15 +74,13 @@ def hsds_services() -> Response:
 
 
 def _check_page(page: int, per_page: int, most: int) -> None:
-    from locator.errors import N_, BadQueryError
-
     if not 1 <= per_page <= most:
         raise BadQueryError(
             N_("The page size must be between 1 and %(most)d."), field="per_page", most=most
         )
-    if not 1 <= page <= 10_000:
+    if not 1 <= page <= MAX_PAGE:
         raise BadQueryError(
-            N_("The page must be between 1 and %(most)d."), field="page", most=10_000
+            N_("The page must be between 1 and %(most)d."), field="page", most=MAX_PAGE
         )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
 from flask_babel import gettext
+from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 from locator import exports, hsds
@@ -88,7 +89,31 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
     session = get_session()
     found = parse_search(args, current_app.config, current_app.extensions["geocoder"], session)
     total = count_matches(session=session, query=found.query)
+    _check_size(total, fmt)
+    q = found.query
+    origin = f"Distances in {q.unit} from {found.place.label}." if q.radius else ""
+    heading = _heading(f"Treatment near {found.place.label}", origin)
+
+    def rows() -> Iterator[ExportRow]:
+        return search_rows(session=session, query=q, url_for=absolute_url)
+
+    return _stream(fmt, rows, heading, "facilities")
+
+
+def _check_size(total: int, fmt: Format) -> None:
+    """Refuse, before any byte is sent, an export larger than its cap."""
     cap = current_app.config["EXPORT_MAX_ROWS"]
+    if fmt.key == "pdf" and total > current_app.config["EXPORT_MAX_PDF_ROWS"]:
+        cap = current_app.config["EXPORT_MAX_PDF_ROWS"]
+        abort(
+            413,
+            gettext(
+                "This search matches %(total)s facilities; a printable sheet can hold at most "
+                "%(cap)s. Export CSV or Excel instead, or choose a smaller distance or filters.",
+                total=f"{total:,}",
+                cap=f"{cap:,}",
+            ),
+        )
     if total > cap:
         abort(
             413,
@@ -99,14 +124,6 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
                 cap=f"{cap:,}",
             ),
         )
-    q = found.query
-    origin = f"Distances in {q.unit} from {found.place.label}." if q.radius else ""
-    heading = _heading(f"Treatment near {found.place.label}", origin)
-
-    def rows() -> Iterator[ExportRow]:
-        return search_rows(session=session, query=q, url_for=absolute_url)
-
-    return _stream(fmt, rows, heading, "facilities")
 
 
 def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
@@ -155,8 +172,17 @@ def _stream(
         "hsds-zip": lambda: hsds.zip_chunks(r for r in rows() if r.kind == "facility"),
     }
     name = f"{stem}-{heading.generated_on.isoformat()}.{fmt.suffix}"
-    response = Response(stream_with_context(writers[fmt.key]()), mimetype=None)
+    chunks = _closing(writers[fmt.key](), get_session())
+    response = Response(stream_with_context(chunks), mimetype=None)
     response.headers["Content-Type"] = fmt.media_type
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _closing(chunks: Iterator[bytes], session: Session) -> Iterator[bytes]:
+    """Yield the export, then end its read transaction at once (not when the client leaves)."""
+    try:
+        yield from chunks
+    finally:
+        session.close()
