@@ -74,6 +74,9 @@ def _pg_reset(engine: Engine) -> None:
 def _pg_truncate(engine: Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
+        # A connection a previous test left inside a transaction would make TRUNCATE wait
+        # for ever; fail this test with a lock timeout instead of hanging the run.
+        conn.execute(text("SET LOCAL lock_timeout = '60s'"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
