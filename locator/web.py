@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
         api,
         facilities,
         guide,
+        health,
         laws,
         laws_api,
         meetings,
@@ -78,6 +79,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(health.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
