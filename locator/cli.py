@@ -7,6 +7,8 @@ registered through the "flask.commands" entry point, so the app never imports sc
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -68,6 +70,37 @@ def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
     sys.stderr.flush()
     # Replace this process, so a supervisor's SIGTERM reaches gunicorn's master directly.
     os.execv(argv[0], argv)  # noqa: S606
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Copy the database to PATH while the site keeps serving (pg_dump -Fc on PostgreSQL)."""
+    from locator.backup import backup
+
+    click.echo(_backup_step(lambda: backup(get_engine(), path, force=force)))
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is already set up.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Replace the database with a backup made by `locator backup` at the same migration."""
+    from locator.backup import restore
+
+    click.echo(_backup_step(lambda: restore(get_engine(), path, force=force)))
+
+
+def _backup_step(step: Callable[[], str]) -> str:
+    from locator.backup import BackupError
+
+    try:
+        return step()
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("config-example")
