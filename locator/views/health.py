@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from locator.db import get_engine, get_session
-from locator.health import check_database, source_freshness
+from locator.health import DatabaseCheck, check_database, source_freshness
 from locator.models import utcnow
 
 bp = Blueprint("health", __name__)
@@ -21,7 +21,7 @@ def healthz() -> tuple[Response, int]:
         try:
             sources = source_freshness(get_session(), current_app.config, utcnow())
         except SQLAlchemyError:  # reachable but not migrated, or gone since the first query
-            database = type(database)(reachable=False, latency_ms=None)
+            database = DatabaseCheck(reachable=False, latency_ms=None)
     status = "down"
     if database.reachable:
         status = "degraded" if any(s["stale"] for s in sources) else "ok"
