@@ -105,6 +105,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_page_size", 100, "Largest page size the API accepts.", minimum=1),
     Setting("languages", ["en"], "Interface languages offered in the language switch."),
     Setting(
+        "export_max_rows",
+        5000,
+        "Most facilities one export (CSV, Excel, PDF, HSDS) may hold; a larger search is "
+        "refused with a message asking for a smaller area or more filters.",
+        minimum=1,
+    ),
+    Setting(
+        "referral_max_entries",
+        100,
+        "Most facilities and meetings one referral list may hold.",
+        minimum=1,
+    ),
+    Setting(
         "http_user_agent",
         "treatment-locator/0.1 (public-health directory importer)",
         "User-Agent of every importer request; add a contact URL or e-mail for your site.",

@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
     from locator.views import (
         admin,
         api,
+        api_exports,
+        exports,
         facilities,
         guide,
         health,
@@ -65,6 +67,7 @@ def init_app(app: Flask) -> None:
         laws_api,
         meetings,
         meetings_api,
+        referrals,
         reports,
         search,
     )
@@ -80,6 +83,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(api_exports.bp)
+    app.register_blueprint(referrals.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BadQueryError, _bad_query)
     app.register_error_handler(GeocoderUnavailableError, _unavailable)

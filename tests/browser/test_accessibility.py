@@ -43,6 +43,7 @@ def every_page(app: Flask) -> list[str]:
         "/laws/PR",
         "/admin/imports",
         "/admin/reports",
+        "/referrals",
         "/no-such-page",
     ]
 

@@ -1,0 +1,156 @@
+"""Export throughput and memory, next to a plain csv.writer write measured in the same run.
+
+Loads N synthetic facilities (bench/search.py's generator; they exist only in a temporary
+database and are never served), reads them through the export's own search path
+(locator.export_rows.search_rows, whole-"state" query over the synthetic rows), then for each
+format times the writer over those rows and reports rows/s next to the baseline: a plain
+``csv.writer`` writing the same field values, no escaping, into the same kind of sink.
+
+Peak memory (tracemalloc) is measured per format while the writer consumes a *generator* of
+rows, at 10k and at 10x as many rows (the rows are copies of the loaded ones with new ids):
+a streaming writer's peak stays flat. The PDF sheet is capped by ``export_max_rows`` in the
+app and builds its pages in memory, so it is measured at the smaller size only.
+
+Run: .venv/bin/python bench/exports.py [--rows 10000] [--grow 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from operator import attrgetter
+from pathlib import Path
+
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search import load, make_dataset
+from locator import exports, hsds
+from locator.db import make_engine, migrate
+from locator.export_rows import search_rows
+from locator.exports import COLUMNS, ExportRow, SheetHeading
+from locator.geo import Point
+from locator.search import FacilityQuery
+
+Writer = Callable[[Iterable[ExportRow]], Iterator[bytes]]
+HEADING = SheetHeading("Bench", date(2026, 11, 1), crisis_lines=(("988 Lifeline", "988"),))
+
+
+def plain_csv(rows: Iterable[ExportRow]) -> Iterator[bytes]:
+    """The baseline: csv.writer over the same column values (no escaping), chunked alike."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    values = attrgetter(*COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(values(row))
+        if count % 200 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+WRITERS: dict[str, Writer] = {
+    "plain csv.writer": plain_csv,
+    "csv": exports.csv_chunks,
+    "hsds-json": hsds.json_chunks,
+    "xlsx": exports.xlsx_chunks,
+    "hsds-zip": hsds.zip_chunks,
+    "pdf": lambda rows: iter([exports.pdf_bytes(rows, HEADING)]),
+}
+STREAMING = ("csv", "hsds-json")
+
+
+def drain(chunks: Iterator[bytes]) -> int:
+    """Consume a writer's output as a web server would, returning the byte count."""
+    return sum(len(chunk) for chunk in chunks)
+
+
+def fetch(url: str, n: int) -> tuple[list[ExportRow], float]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        query = FacilityQuery(origin=Point(39.0, -98.0), radius=None, state="ZZ")
+        start = time.perf_counter()
+        rows = list(search_rows(session=session, query=query, url_for=lambda k, i: f"/{k}/{i}"))
+        took = time.perf_counter() - start
+    engine.dispose()
+    assert len(rows) == n, (len(rows), n)
+    return rows, took
+
+
+def copies(rows: list[ExportRow], count: int) -> Iterator[ExportRow]:
+    """Yield ``count`` rows cycling through ``rows`` with fresh ids (never held together)."""
+    for i in range(count):
+        base = rows[i % len(rows)]
+        yield replace(base, id=i + 1, position=i + 1, source_key=f"b{i}")
+
+
+def timed(writer: Writer, rows: list[ExportRow], repeat: int = 3) -> tuple[float, int]:
+    best, size = float("inf"), 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        size = drain(writer(rows))
+        best = min(best, time.perf_counter() - start)
+    return best, size
+
+
+def peak_mib(writer: Writer, rows: Iterator[ExportRow]) -> float:
+    tracemalloc.start()
+    drain(writer(rows))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--grow", type=int, default=10, help="memory check at rows x grow")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(url)
+        migrate(engine)
+        rng = random.Random(7)
+        load(engine, make_dataset(args.rows, "clustered", rng), rng)
+        engine.dispose()
+        rows, fetch_s = fetch(url, args.rows)
+    print(
+        f"{args.rows:,} synthetic facilities; read through search_rows in {fetch_s:.2f} s "
+        f"({args.rows / fetch_s:,.0f} rows/s)"
+    )
+    report(rows, args.rows * args.grow)
+
+
+def report(rows: list[ExportRow], big: int) -> None:
+    n = len(rows)
+    base_s, _ = timed(plain_csv, rows)
+    print(
+        f"{'format':18} {'rows/s':>10} {'x plain':>8} {'MiB out':>8} "
+        f"{'peak MiB ' + f'{n // 1000}k':>14} {'peak MiB ' + f'{big // 1000}k':>14}"
+    )
+    for name, writer in WRITERS.items():
+        took, size = timed(writer, rows, repeat=1 if name == "pdf" else 3)
+        small = peak_mib(writer, copies(rows, n))
+        large = "-" if name == "pdf" else f"{peak_mib(writer, copies(rows, big)):.1f}"
+        flag = ""
+        if name in STREAMING and took > 3 * base_s:
+            flag = "  <- slower than 3x the plain write"
+        print(
+            f"{name:18} {n / took:>10,.0f} {took / base_s:>8.2f} {size / 2**20:>8.1f} "
+            f"{small:>14.1f} {large:>14}{flag}"
+        )
+
+
+if __name__ == "__main__":
+    main()

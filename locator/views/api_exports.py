@@ -1,0 +1,98 @@
+"""The API's exports, its HSDS service listing and its OpenAPI document."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from locator import hsds
+from locator.db import get_session
+from locator.export_rows import facility_rows, search_rows
+from locator.models import Facility
+from locator.openapi import openapi_document
+from locator.views.exports import absolute_url, choose_format, referral_export, search_export
+from locator.views.params import int_param, parse_search
+
+bp = Blueprint("api_exports", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/facilities/export")
+def facilities_export() -> Response:
+    """Export a facility search: the search's parameters plus format=csv|xlsx|pdf|hsds-*."""
+    return search_export(request.args, choose_format(request.args.get("format")))
+
+
+@bp.get("/referrals/export")
+def referrals_export() -> Response:
+    """Export a referral list (l=f12,m7 and n.<entry> notes) in format=..."""
+    return referral_export(request.args, choose_format(request.args.get("format")))
+
+
+@bp.get("/hsds/services")
+def hsds_services() -> Response:
+    """List services HSDS-style: a page of one-to-one service fields with the organization.
+
+    With near (or lat/lon) the listing is the facility search, nearest first; without, every
+    active facility in a stable order.
+    """
+    session = get_session()
+    config = current_app.config
+    page = int_param(request.args, "page", default=1, what="page number")
+    per_page = int_param(request.args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    if request.args.get("near") or request.args.get("lat"):
+        found = parse_search(request.args, config, current_app.extensions["geocoder"], session)
+        page, per_page = found.query.page, found.query.per_page
+        hits = search_rows(session=session, query=found.query, url_for=absolute_url)
+        rows = [row for _, row in zip(range(per_page), hits, strict=False)]
+        from locator.search import count_matches
+
+        total = count_matches(session=session, query=found.query)
+    else:
+        _check_page(page, per_page, config["MAX_PAGE_SIZE"])
+        total = session.scalar(select(func.count()).where(col(Facility.active))) or 0
+        ids = session.scalars(
+            select(col(Facility.id))
+            .where(col(Facility.active))
+            .order_by(col(Facility.id))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        found_ids = [i for i in ids if i is not None]
+        rows = list(facility_rows(session=session, ids=found_ids, url_for=absolute_url))
+    return jsonify(_page(rows, total=total, page=page, per_page=per_page))
+
+
+def _check_page(page: int, per_page: int, most: int) -> None:
+    from locator.errors import BadQueryError
+
+    if not 1 <= per_page <= most:
+        raise BadQueryError(f"The page size must be between 1 and {most}.", field="per_page")
+    if not 1 <= page <= 10_000:
+        raise BadQueryError("The page must be between 1 and 10000.", field="page")
+
+
+def _page(rows: list[Any], *, total: int, page: int, per_page: int) -> dict[str, Any]:
+    pages = max(1, math.ceil(total / per_page))
+    listed = ("phones", "service_at_locations", "attributes")
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(rows),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": total == 0,
+        "contents": [
+            {k: v for k, v in hsds.service(row).items() if k not in listed} for row in rows
+        ],
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Describe every API endpoint, parameter and error body (OpenAPI 3)."""
+    return jsonify(openapi_document(current_app))
