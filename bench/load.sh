@@ -56,6 +56,7 @@ for _ in $(seq 1 120); do
 done
 curl -fs -o /dev/null "$BASE/healthz" || { cat "$WORK/gunicorn.log"; exit 1; }
 echo "# gunicorn master $SERVER_PID on $BASE, 2 workers; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "# $(nproc) CPUs; load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 API="/api/v1/facilities?radius=25"
 PAGE="/search?radius=25"
@@ -63,7 +64,8 @@ run() {  # label path-prefix [duration]
   local out
   out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3:-$DURATION}" --timeout 5s --latency \
     -s "$HERE/load.lua" "$BASE" -- "$WORK/origins.txt" "$2" | grep '^RESULT')"
-  printf '%-26s %s\n' "$1" "${out#RESULT }"
+  # The machine's load average says how much else competed for the CPUs during the run.
+  printf '%-26s %s loadavg=%s\n' "$1" "${out#RESULT }" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 # Warm-up: each worker loads the gazetteer and the hot pages of the database.
