@@ -6,6 +6,10 @@ registered through the "flask.commands" entry point, so the app never imports sc
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -30,20 +34,73 @@ def migrate_command(revision: str) -> None:
 
 
 @cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Development server host.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Development port.")
+@click.option("--prod", is_flag=True, help="Run gunicorn with the serve_* settings instead.")
+@click.option("--bind", default=None, help="With --prod: host:port (default: serve_bind).")
+@click.option("--workers", default=None, type=click.IntRange(1), help="With --prod: workers.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the site (single process, for one machine; see README for production)."""
-    from werkzeug.serving import run_simple
-
+def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: int | None) -> None:
+    """Serve the site: one process for one machine, or gunicorn workers with --prod."""
     if not schema_is_current(get_engine()):
         raise click.ClickException(
             f"The database at {_safe_url()} is not set up or is out of date: run `locator init`."
         )
+    if prod:
+        _serve_gunicorn(bind, workers)
+        return
+    if bind or workers:
+        raise click.UsageError("--bind and --workers go with --prod.")
+    from werkzeug.serving import run_simple
+
     _ = current_app.extensions["geocoder"].gazetteer  # build it now, not on the first search
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+
+
+def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
+    import os
+
+    from locator.serving import gunicorn_argv
+
+    argv = gunicorn_argv(current_app.config, bind=bind, workers=workers)
+    click.echo(f"Starting gunicorn: {' '.join(argv[1:])}", err=True)
+    get_engine().dispose()  # the workers open their own connections
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process, so a supervisor's SIGTERM reaches gunicorn's master directly.
+    os.execv(argv[0], argv)  # noqa: S606
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Copy the database to PATH while the site keeps serving (pg_dump -Fc on PostgreSQL)."""
+    from locator.backup import backup
+
+    click.echo(_backup_step(lambda: backup(get_engine(), path, force=force)))
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is already set up.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Replace the database with a backup made by `locator backup` at the same migration."""
+    from locator.backup import restore
+
+    click.echo(_backup_step(lambda: restore(get_engine(), path, force=force)))
+
+
+def _backup_step(step: Callable[[], str]) -> str:
+    from locator.backup import BackupError
+
+    try:
+        return step()
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("config-example")

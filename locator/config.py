@@ -148,6 +148,37 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("scheduler_timezone", "UTC", "Time zone the scheduler's cron expressions are read in."),
     Setting(
+        "scheduler_run_on_start",
+        False,
+        "Also run every scheduled job once as soon as `locator scheduler` starts (e.g. to fill "
+        "a new database); the job locks still keep a second scheduler from running it twice.",
+    ),
+    Setting(
+        "health_stale_factor",
+        2.0,
+        "/healthz calls a source stale when its last successful import is older than this "
+        "many times the interval of its schedule.",
+        minimum=1.0,
+    ),
+    Setting(
+        "serve_workers",
+        2,
+        "Gunicorn worker processes of `locator serve --prod` (about one per CPU core).",
+        minimum=1,
+    ),
+    Setting("serve_threads", 4, "Threads per gunicorn worker (gthread).", minimum=1),
+    Setting(
+        "serve_bind",
+        "127.0.0.1:8000",
+        "Address gunicorn listens on (host:port); put a TLS proxy in front of it.",
+    ),
+    Setting(
+        "serve_timeout_seconds",
+        30,
+        "Gunicorn kills and replaces a worker silent for this long.",
+        minimum=1,
+    ),
+    Setting(
         "bmlt_server_list_url",
         "https://raw.githubusercontent.com/bmlt-enabled/aggregator/main/serverList.json",
         "The BMLT aggregator's list of NA root servers ([{id, name, url}]) to import.",

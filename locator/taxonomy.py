@@ -247,11 +247,16 @@ def categories_for_bits(lo: int, hi: int, group: str | None = None) -> list[str]
 def _labels_for_bits(lo: int, hi: int, group: str | None) -> tuple[str, ...]:
     # Facilities share a few thousand service combinations; a results page asks twice per
     # result, so remember them (bench/pages.py).
+    # Visit only the set bits (a few of ~130), lowest first, so labels keep CATEGORIES' order.
     labels = []
-    for index, found in enumerate(CATEGORIES):
-        column, bit = divmod(index, BITS_PER_COLUMN)
-        if (hi if column else lo) >> bit & 1 and (group is None or found.group == group):
-            labels.append(found.label)
+    for column, bits in enumerate((lo, hi)):
+        while bits:
+            lowest = bits & -bits
+            bits ^= lowest
+            index = column * BITS_PER_COLUMN + lowest.bit_length() - 1
+            found = CATEGORIES[index] if index < len(CATEGORIES) else None
+            if found is not None and (group is None or found.group == group):
+                labels.append(found.label)
     return tuple(labels)
 
 

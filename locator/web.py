@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         exports,
         facilities,
         guide,
+        health,
         laws,
         laws_api,
         meetings,
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api_exports.bp)
     app.register_blueprint(referrals.bp)
@@ -241,7 +243,10 @@ def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, A
     status = law_statuses().get(state)
     if status is None:
         return None
-    url = url_for("laws_api.law", state=state, _external=True)
+    urls: dict[str, str] = g.setdefault("law_urls", {})  # built once per state and request
+    url = urls.get(state) or urls.setdefault(
+        state, url_for("laws_api.law", state=state, _external=True)
+    )
     local = [
         {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
         for r in local_law_rules(state, city, county)

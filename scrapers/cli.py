@@ -174,6 +174,19 @@ def snapshot_samhsa(response: Path, as_of: datetime, note: str, url: str, sample
     sys.stdout.write("\n")
 
 
+def _locked(job: str, run: Callable[[], ImportReport]) -> None:
+    """Run a live import under its scheduler job's lock: never beside a scheduled run."""
+    from flask import current_app
+
+    from scrapers.locks import JobBusyError, job_lock
+
+    try:
+        with job_lock(get_engine(), job, hours=current_app.config["JOB_LOCK_HOURS"]):
+            _report(run)
+    except JobBusyError as exc:
+        raise click.ClickException(f"Not started: {exc}") from exc
+
+
 def _report(run: Callable[[], ImportReport]) -> None:
     try:
         report: ImportReport = run()
@@ -224,7 +237,7 @@ def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: f
     if path is not None:
         _report(lambda: meeting_import.import_bmlt_file(engine, path, server, progress=_progress))
     elif live:
-        _report(lambda: meeting_import.import_bmlt_live(engine, config, click.echo))
+        _locked("bmlt", lambda: meeting_import.import_bmlt_live(engine, config, click.echo))
     else:
         try:
             place = current_app.extensions["geocoder"].locate(near)
@@ -260,8 +273,11 @@ def import_meeting_guide(path: Path | None, live: bool, feed_url: str, fellowshi
             )
         )
     else:
-        _report(
-            lambda: meeting_import.import_meeting_guide_live(engine, current_app.config, click.echo)
+        _locked(
+            "meeting-guide",
+            lambda: meeting_import.import_meeting_guide_live(
+                engine, current_app.config, click.echo
+            ),
         )
 
 
@@ -280,4 +296,7 @@ def import_smart(path: Path | None, live: bool) -> None:
     if path is not None:
         _report(lambda: meeting_import.import_smart_file(engine, path, progress=_progress))
     else:
-        _report(lambda: meeting_import.import_smart_live(engine, current_app.config, click.echo))
+        _locked(
+            "smart",
+            lambda: meeting_import.import_smart_live(engine, current_app.config, click.echo),
+        )

@@ -12,6 +12,7 @@ import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -75,6 +76,8 @@ def build_scheduler(
     """Add every job whose cron setting is not empty to a (blocking) scheduler."""
     zone = config["SCHEDULER_TIMEZONE"]
     scheduler = scheduler or BlockingScheduler(timezone=zone)
+    # scheduler_run_on_start: every job's first run is now, then it follows its cron line.
+    first_run = {"next_run_time": datetime.now(UTC)} if config["SCHEDULER_RUN_ON_START"] else {}
     for spec in jobs:
         cron = str(config.get(spec.setting, "")).strip()
         if not cron:
@@ -89,6 +92,7 @@ def build_scheduler(
             max_instances=1,
             coalesce=True,
             misfire_grace_time=3600,
+            **first_run,
         )
     return scheduler
 
@@ -104,7 +108,11 @@ def scheduler_command(once: str | None) -> None:
         specs = {spec.name: spec for spec in JOBS}
         if once not in specs:
             raise click.ClickException(f"No job {once!r}; jobs: {', '.join(specs) or 'none'}")
-        run_job(specs[once], engine, config)
+        try:  # a person asked for this run: say so when it cannot start, and fail
+            with job_lock(engine, once, hours=config["JOB_LOCK_HOURS"]):
+                specs[once].function()(engine, config)
+        except JobBusyError as exc:
+            raise click.ClickException(f"Not started: {exc}") from exc
         return
     scheduler = build_scheduler(engine, config)
     for job in scheduler.get_jobs():

@@ -1,0 +1,117 @@
+"""What /healthz reports: can the database be reached, and how fresh is each source's data.
+
+A source is stale when its last successful import (status ok or partial) is older than
+``health_stale_factor`` times the longest gap of its cron schedule, e.g. 14 days for the
+weekly SAMHSA refresh. A source whose job is off is listed but never stale.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from locator.models import ImportRun
+
+# Source name as the importers write it on ImportRun -> the setting with its cron line, and
+# the setting that must be non-empty for the job to do anything.
+SOURCE_SCHEDULES: dict[str, tuple[str, str | None]] = {
+    "samhsa": ("SCHEDULE_SAMHSA", None),
+    "bmlt": ("SCHEDULE_BMLT", None),
+    "meeting-guide": ("SCHEDULE_MEETING_GUIDE", "MEETING_GUIDE_FEEDS"),
+    "smart": ("SCHEDULE_SMART", "SMART_ENABLED"),
+    "kratom-law": ("SCHEDULE_LAWS", None),
+}
+SUCCESS = ("ok", "partial")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseCheck:
+    """Whether a trivial query answered, and how long it took."""
+
+    reachable: bool
+    latency_ms: float | None
+
+
+def check_database(engine: Engine) -> DatabaseCheck:
+    """Run ``SELECT 1`` and time it; any database error means unreachable."""
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return DatabaseCheck(reachable=False, latency_ms=None)
+    return DatabaseCheck(True, round((time.perf_counter() - started) * 1000, 2))
+
+
+def schedule_gap(cron: str, zone: str, now: datetime) -> timedelta:
+    """Return the longest time between two runs of a cron line over its next eight runs."""
+    trigger = CronTrigger.from_crontab(cron, timezone=zone)
+    fires: list[datetime] = []
+    previous: datetime | None = None
+    moment = now
+    for _ in range(9):
+        found = trigger.get_next_fire_time(previous, moment)
+        if found is None:
+            break
+        fires.append(found)
+        previous, moment = found, found + timedelta(seconds=1)
+    gaps = [b - a for a, b in pairwise(fires)]
+    return max(gaps, default=timedelta(days=1))
+
+
+def last_successes(session: Session) -> dict[str, datetime]:
+    """Return source -> when its newest successful import finished (UTC)."""
+    rows = session.execute(
+        select(col(ImportRun.source), func.max(ImportRun.finished_at))
+        .where(col(ImportRun.status).in_(SUCCESS))
+        .group_by(col(ImportRun.source))
+    ).all()
+    return {source: _as_utc(finished) for source, finished in rows if finished is not None}
+
+
+def source_freshness(
+    session: Session, config: Mapping[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    """Describe each scheduled source: last success, its age and whether it is stale."""
+    found = last_successes(session)
+    return [
+        _describe(source, found.get(source), config, now)
+        for source in sorted(set(SOURCE_SCHEDULES) | set(found))
+        if source in SOURCE_SCHEDULES  # snapshot and sample loads are not refreshed sources
+    ]
+
+
+def _describe(
+    source: str, last: datetime | None, config: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    setting, enabled_by = SOURCE_SCHEDULES[source]
+    cron = str(config.get(setting, "")).strip()
+    scheduled = bool(cron) and (enabled_by is None or bool(config.get(enabled_by)))
+    limit: timedelta | None = None
+    if scheduled:
+        gap = schedule_gap(cron, config["SCHEDULER_TIMEZONE"], now)
+        limit = gap * float(config["HEALTH_STALE_FACTOR"])
+    age = now - last if last is not None else None
+    return {
+        "source": source,
+        "scheduled": scheduled,
+        "last_success": last.isoformat() if last is not None else None,
+        "age_hours": round(age.total_seconds() / 3600, 2) if age is not None else None,
+        "max_age_hours": round(limit.total_seconds() / 3600, 2) if limit is not None else None,
+        "stale": limit is not None and (age is None or age > limit),
+    }
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the models store UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

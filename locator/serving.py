@@ -1,0 +1,52 @@
+"""Production serving: the gunicorn command line of `locator serve --prod` and its app factory.
+
+Each gunicorn worker calls :func:`production_app` after the fork, so every worker has its own
+engine and connection pool (a pool shared across a fork would hand one socket to two
+processes). No scheduler starts here: `locator scheduler` is its own, single process.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from locator import create_app
+
+APP_FACTORY = "locator.serving:production_app()"
+
+
+def production_app() -> Flask:
+    """Build the app for one gunicorn worker, with the place gazetteer loaded up front."""
+    app = create_app()
+    _ = app.extensions["geocoder"].gazetteer  # the first search should not pay for it
+    return app
+
+
+def gunicorn_argv(
+    config: Mapping[str, Any], *, bind: str | None = None, workers: int | None = None
+) -> list[str]:
+    """Return the gunicorn command line for the serve_* settings (options override them)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind or config["SERVE_BIND"],
+        "--workers",
+        str(workers or config["SERVE_WORKERS"]),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(config["SERVE_THREADS"]),
+        "--timeout",
+        str(config["SERVE_TIMEOUT_SECONDS"]),
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        APP_FACTORY,
+    ]
+    return argv
