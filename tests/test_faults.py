@@ -9,21 +9,27 @@ ImportRun says failed with the reason, and the next run, with the source healthy
 from __future__ import annotations
 
 import copy
+import csv
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from locator.cli import cli
 from locator.models import ImportRun
 from scrapers.base import EmptyFeedError, FeedSchemaError, FetchError, ImportError_
 from scrapers.http import HttpClient
 from scrapers.kratom_law import check_sources
 from scrapers.meeting_import import import_bmlt_live, import_meeting_guide_live
 from scrapers.samhsa_api import import_live
+from tests.conftest import FIXTURES, make_app
 from tests.utils.faults import FaultServer, fault_server, json_bytes
 from tests.utils.laws import TODAY, law_config, section
 from tests.utils.laws import load as load_law
@@ -315,3 +321,80 @@ def test_a_connection_dropped_once_is_retried_and_the_run_completes(
         assert source.run(empty_engine, server) == "ok"
     assert len([t for t in server.requests if "page=2" in t]) == 2
     assert last_run(empty_engine, "samhsa").inserted == 24
+
+
+# -- saved files an operator loads: cut short, corrupt, in another encoding, empty -------------
+
+EXPORT_CSV = FIXTURES / "feeds" / "samhsa" / "locatorExcel_row_2018_worcester_md.csv"
+
+
+def _csv_cut_mid_row(path: Path) -> None:
+    """The recorded row, then a second site whose row the cut ends in (its service flags)."""
+    text = EXPORT_CSV.read_text(encoding="utf-8")
+    header, row = text.splitlines()[:2]
+    second = row.replace("Pocomoke Health Center", "Test site cut short")
+    path.write_text(f"{header}\n{row}\n{second[: len(second) - 60]}", encoding="utf-8")
+
+
+def _csv_in_latin1_with_a_bad_byte(path: Path) -> None:
+    path.write_bytes(EXPORT_CSV.read_bytes().replace(b"Worcester", b"Worc\xe9ster\xff"))
+
+
+def _xlsx_cut_short(path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    with EXPORT_CSV.open(encoding="utf-8", newline="") as handle:
+        for values in csv.reader(handle):
+            sheet.append(values)
+    whole = path.with_name("whole.xlsx")
+    workbook.save(whole)
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _json_cut_short(path: Path) -> None:
+    text = json.dumps(v2_pages(v2_rows())[1])
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+
+
+def _json_of_another_shape(path: Path) -> None:
+    path.write_text(json.dumps({"results": v2_rows()}), encoding="utf-8")
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+BAD_FILES = {
+    "csv-cut-mid-row.csv": (_csv_cut_mid_row, "cut short"),
+    "csv-bad-bytes.csv": (_csv_in_latin1_with_a_bad_byte, "UTF-8"),
+    "xlsx-cut-short.xlsx": (_xlsx_cut_short, "not a readable"),
+    "json-cut-short.json": (_json_cut_short, "not JSON"),
+    "json-other-shape.json": (_json_of_another_shape, "not a FindTreatment.gov result page"),
+    "empty.csv": (_empty, "lacks the columns"),
+    "empty.json": (_empty, "not JSON"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_a_bad_saved_file_is_refused_with_a_sentence_and_keeps_the_data(
+    db_url: str, engine: Engine, tmp_path: Path, name: str
+) -> None:
+    runner = make_app(db_url).test_cli_runner()
+    assert runner.invoke(cli, ["import", "samhsa", "--file", str(EXPORT_CSV)]).exit_code == 0
+    before = all_rows(engine)
+    make, says = BAD_FILES[name]
+    bad = tmp_path / name
+    make(bad)
+    result = runner.invoke(cli, ["import", "samhsa", "--file", str(bad)])
+    if name == "csv-cut-mid-row.csv":
+        # The last row lost its tail: it is rejected with a reason, the others stay as they were.
+        assert result.exit_code == 0, result.output
+        assert "rejected 1" in result.output and "the file is cut short" in result.output
+    else:
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert "Import failed, previous data kept" in result.output and says in result.output
+    assert all_rows(engine) == before
+    assert runner.invoke(cli, ["import", "samhsa", "--file", str(EXPORT_CSV)]).exit_code == 0
+    assert last_run(engine, "samhsa").status == "ok"
