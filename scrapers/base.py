@@ -21,8 +21,8 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import Engine, text
-from sqlmodel import Session
+from sqlalchemy import Engine, select, text
+from sqlmodel import Session, col
 
 from locator.errors import LocatorError
 from locator.models import ImportRun, utcnow
@@ -311,13 +311,37 @@ def _write(
     return seen
 
 
+INTERRUPTED = (
+    "interrupted: the importing process stopped before it finished (found still running "
+    "when the next run started); nothing it read was stored"
+)
+
+
 def _start_run(engine: Engine, source: str) -> int:
     with Session(engine) as session:
+        _close_interrupted_runs(session, source)
         run = ImportRun(source=source, started_at=utcnow(), status="running")
         session.add(run)
         session.commit()
         assert run.id is not None
         return run.id
+
+
+def _close_interrupted_runs(session: Session, source: str) -> None:
+    """Mark runs of ``source`` still 'running' as failed: their process died (kill -9, OOM).
+
+    A run's transaction dies with its process, so its rows were never written; only its
+    ImportRun stayed 'running'. Should such a run in fact still be alive (two imports of one
+    source at once, which the job lock exists to prevent), its own finish overwrites this.
+    """
+    stale = session.scalars(
+        select(ImportRun).where(col(ImportRun.source) == source, col(ImportRun.status) == "running")
+    )
+    for run in stale:
+        run.status = "failed"
+        run.error = INTERRUPTED
+        run.finished_at = run.finished_at or utcnow()
+        session.add(run)
 
 
 def _finish_run(engine: Engine, report: ImportReport) -> None:

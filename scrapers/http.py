@@ -28,6 +28,15 @@ from scrapers.base import FetchError
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Transport failures worth another try. ChunkedEncodingError is a connection dropped mid-body
+# (the headers promised more bytes than came): it is no ConnectionError subclass, and without
+# it here a dropped page escaped as a raw exception instead of a retry, then a FetchError.
+TRANSIENT_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class HttpClient:
@@ -79,7 +88,7 @@ class HttpClient:
                 response = self.session.get(
                     url, params=params, timeout=self.timeout, headers={"Accept": accept}
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except TRANSIENT_ERRORS as exc:
                 if attempt >= self.max_retries:
                     raise FetchError(
                         f"{url}: {type(exc).__name__} after {attempt + 1} tries"

@@ -107,10 +107,16 @@ def section_index(sections: Any, wanted: str) -> str:
     """
     try:
         listed = sections["parse"]["sections"]
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, IndexError) as exc:
         raise FeedSchemaError("MediaWiki parse answer has no parse.sections") from exc
+    if not isinstance(listed, list):
+        raise FeedSchemaError("MediaWiki parse.sections is not a list")
     for section in listed:
+        if not isinstance(section, dict):
+            raise FeedSchemaError("MediaWiki parse.sections holds something other than sections")
         if wanted.lower() in str(section.get("line", "")).lower():
+            if section.get("index") in (None, ""):
+                raise FeedSchemaError(f"The section {wanted!r} has no index")
             return str(section["index"])
     raise FeedSchemaError(f"No section heading contains {wanted!r}")
 
@@ -125,7 +131,7 @@ def fetch_wikipedia(client: HttpClient, config: Mapping[str, Any]) -> Snapshot:
     try:
         parsed = answer["parse"]
         revid, wikitext = str(parsed["revid"]), str(parsed["wikitext"])
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, IndexError) as exc:
         raise FeedSchemaError("MediaWiki parse answer has no revid or wikitext") from exc
     url, title = f"{api}?page={page}#{wanted}", f"Wikipedia: {page} — {wanted}"
     return Snapshot("wikipedia", url, title, revid, wikitext)
@@ -140,12 +146,28 @@ def federal_documents(client: HttpClient, config: Mapping[str, Any]) -> Iterator
         if not isinstance(answer, dict) or not isinstance(answer.get("results", []), list):
             raise FeedSchemaError("Federal Register answer has no results list")
         for document in answer.get("results", []):
+            if not isinstance(document, dict):
+                raise FeedSchemaError(
+                    "Federal Register results hold something other than documents"
+                )
             missing = [name for name in FR_FIELDS if not document.get(name)]
             if missing:
                 raise FeedSchemaError(f"Federal Register document lacks {', '.join(missing)}")
-            if document["document_number"] not in seen:
-                seen.add(document["document_number"])
+            _check_federal_types(document)
+            number = document["document_number"]
+            if number not in seen:
+                seen.add(number)
                 yield document
+
+
+def _check_federal_types(document: dict[str, Any]) -> None:
+    """Refuse a document whose fields are not the documented text and agency list."""
+    wrong = [name for name in FR_FIELDS if not isinstance(document[name], str)]
+    agencies = document.get("agencies") or []
+    if not isinstance(agencies, list) or not all(isinstance(a, dict) for a in agencies):
+        wrong.append("agencies")
+    if wrong:
+        raise FeedSchemaError(f"Federal Register document has odd {', '.join(wrong)}")
 
 
 def page_text(body: str) -> str:

@@ -23,7 +23,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Engine, delete, insert
 from sqlmodel import col
 
@@ -73,6 +76,8 @@ _CODE_SPLIT = re.compile(r"[\s*]+")
 _TRUE = frozenset({"1", "1.0", "y", "yes", "true", "x"})
 
 Row = Mapping[str, Any]
+# Marks a CSV row with fewer values than the header (see _csv_row); no header is named so.
+SHORT_ROW = "\x00short row"
 
 
 @dataclass
@@ -102,12 +107,12 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
     if suffix == ".json":
         return SamhsaFile(path, "api-json")
     if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with _utf8(path), path.open(encoding="utf-8-sig", newline="") as handle:
             header = _normalise(next(csv.reader(handle), []))
         _require(header, EXPORT_REQUIRED, f"{path.name}: a SAMHSA export CSV")
         return SamhsaFile(path, "export")
     if suffix in (".xlsx", ".xlsm"):
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = open_workbook(path)
         try:
             names = {name.strip().lower(): name for name in workbook.sheetnames}
             if FACILITIES_SHEET in names:
@@ -134,7 +139,7 @@ def directory_vintage(path: Path) -> str:
 def file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
     """Yield the records and rejected rows of a file, reading it row by row."""
     if source.kind == "api-json":
-        with source.path.open(encoding="utf-8") as handle:
+        with _utf8(source.path), source.path.open(encoding="utf-8") as handle:
             try:
                 data = json.load(handle)
             except json.JSONDecodeError as exc:
@@ -155,7 +160,11 @@ def export_items(rows: Iterable[Row], name: str) -> Iterator[FacilityRecord | Re
         if flags is None:
             _require(set(row), EXPORT_REQUIRED, f"{name}: a SAMHSA export")
             flags = [(h, h.upper() if h.upper() in known else None) for h in row]
-            flags = [(h, code) for h, code in flags if h and h not in EXPORT_BASE]
+            flags = [(h, c) for h, c in flags if h and h not in EXPORT_BASE and h != SHORT_ROW]
+        short = _short(row, f"{name} row {number}")
+        if short is not None:
+            yield short
+            continue
         codes: set[str] = set()
         unmapped: set[tuple[str, str]] = set()
         for header, code in flags:
@@ -182,6 +191,10 @@ def directory_items(
         if not checked:
             _require(set(row), DIRECTORY_REQUIRED, f"{name}: a National Directory sheet")
             checked = True
+        short = _short(row, f"{name} row {number}")
+        if short is not None:
+            yield short
+            continue
         tokens = [t for t in _CODE_SPLIT.split(clean(row.get("service_code_info"))) if t]
         codes = frozenset(t for t in tokens if t in known)
         unmapped = {("code", t) for t in tokens if t not in known}
@@ -268,20 +281,67 @@ def load_reference(engine: Engine, vintage: str, reference: list[dict[str, str]]
 def _rows(path: Path, sheet: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield the rows of a CSV file or of one XLSX sheet as dicts keyed by normalised header."""
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with _utf8(path), path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = _normalise(next(reader, []))
             for values in reader:
                 if "".join(values).strip():
-                    yield dict(zip(header, values, strict=False))
+                    yield _csv_row(header, values)
         return
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = open_workbook(path)
     try:
         names = {name.strip().lower(): name for name in workbook.sheetnames}
         found = workbook[names[sheet]] if sheet else _export_sheet(workbook)
         yield from _sheet_dicts(found, ("name1",))
     finally:
         workbook.close()
+
+
+def _csv_row(header: list[str], values: list[str]) -> dict[str, Any]:
+    """Pair a CSV row with the header; a row with fewer values than the header is marked.
+
+    A file cut short ends in such a row, and reading its missing flag columns as "no" would
+    strip services from a facility that still offers them.
+    """
+    row: dict[str, Any] = dict(zip(header, values, strict=False))
+    if len(values) < len(header):
+        row = {name: None for name in header} | row
+        row[SHORT_ROW] = f"{len(values)} of the {len(header)} columns"
+    return row
+
+
+def _short(row: Row, where: str) -> Rejected | None:
+    if SHORT_ROW not in row:
+        return None
+    return Rejected(
+        where, f"the row has only {row[SHORT_ROW]}: the file is cut short or the row is broken"
+    )
+
+
+@contextmanager
+def _utf8(path: Path) -> Iterator[None]:
+    """Turn a decoding failure into a sentence that says how to save the file."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise FeedSchemaError(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            'save it as "CSV UTF-8" and try again.'
+        ) from exc
+
+
+def open_workbook(path: Path) -> Any:
+    """Open an XLSX workbook read-only.
+
+    Raises:
+        FeedSchemaError: the file is cut short, corrupt or not a workbook at all.
+    """
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise FeedSchemaError(
+            f"{path.name} is not a readable XLSX workbook (cut short or corrupt: {exc})."
+        ) from exc
 
 
 def _export_sheet(workbook: Any) -> Any:

@@ -15,12 +15,20 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, event, text
 from sqlmodel import SQLModel
 
 from locator import create_app
 from locator.db import make_engine, migrate
 from scrapers import snapshot
+
+# Property tests: modest example counts in CI (the whole suite stays well under 20 minutes);
+# the same examples every run (derandomized), HYPOTHESIS_PROFILE=thorough for a longer, random
+# hunt. No deadline: a test database is slow at times.
+settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("LOCATOR_TEST_DATABASE_URL", "")
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -53,3 +53,30 @@ def v2_pages(rows: list[dict[str, Any]], page_size: int = PAGE_SIZE) -> dict[int
             "rows": ranked,
         }
     return pages
+
+
+def many_rows(count: int) -> list[dict[str, Any]]:
+    """Return ``count`` distinct v2 rows around Charlottesville, named as test sites.
+
+    Each is a recorded row with a numbered name and street and its point moved a little, so
+    every one is its own facility (a large file for kill and concurrency tests).
+    """
+    base = [row for row in v2_rows() if row.get("services")]
+    out = []
+    for number in range(count):
+        row = copy.deepcopy(base[number % len(base)])
+        row.update(
+            name1=f"Test site {number}",
+            name2="",
+            street1=f"{number} Test Street",
+            latitude=f"{38.03 + (number % 100) * 0.001:.6f}",
+            longitude=f"{-78.48 - (number // 100 % 100) * 0.001:.6f}",
+        )
+        out.append(row)
+    return out
+
+
+def write_pages(path: Any, rows: list[dict[str, Any]], page_size: int = 1000) -> None:
+    """Save rows as a list of v2 pages, as `locator import samhsa --file` reads them."""
+    pages = v2_pages(rows, page_size)
+    path.write_text(json.dumps([pages[n] for n in sorted(pages)]), encoding="utf-8")
