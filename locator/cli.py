@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from locator import create_app
+from locator.admin_cli import admin_group
 from locator.config import example_toml
 from locator.db import get_engine, migrate, schema_is_current
 
@@ -50,6 +51,9 @@ def serve_command(host: str, port: int) -> None:
 def config_example_command() -> None:
     """Print config.example.toml as generated from the declared settings."""
     click.echo(example_toml(), nl=False)
+
+
+cli.add_command(admin_group)
 
 
 def _safe_url() -> str:

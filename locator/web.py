@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote_plus
 
 from babel.support import NullTranslations
-from flask import Flask, Response, g, jsonify, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import Babel, get_translations
+from flask_wtf.csrf import CSRFError
 from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -57,6 +68,7 @@ def init_app(app: Flask) -> None:
     )
     from locator.views import (
         admin,
+        admin_laws,
         api,
         api_exports,
         exports,
@@ -79,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(laws.bp)
     app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_laws.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(exports.bp)
@@ -107,7 +120,11 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["distance"] = format_distance
     app.jinja_env.filters["tr"] = translate_label
-    app.after_request(_security_headers)
+    from locator import security
+
+    app.after_request(security.security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    security.init_app(app)
 
 
 def _translations() -> NullTranslations:
@@ -180,9 +197,32 @@ def _http_error(exc: HTTPException) -> Any:
         404: "We could not find that page.",
         405: "That kind of request is not accepted here.",
         413: "That request is too large.",
+        429: "Too many requests from your address. Wait a little and try again.",
     }.get(status, "Something went wrong.")
     custom = exc.description and exc.description != type(exc).description
-    return error_response(status, str(exc.description) if custom and status < 500 else default)
+    body, status = error_response(
+        status, str(exc.description) if custom and status < 500 else default
+    )
+    response = current_app.make_response((body, status))
+    if status == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_to_wait())
+    return response
+
+
+def _seconds_to_wait() -> int:
+    """Seconds until the rate limit that was hit lets the client in again."""
+    found = current_app.extensions["rate_limiter"].current_limit
+    if found is None:
+        return 60
+    return max(1, int(found.reset_at - time.time()) + 1)
+
+
+def _csrf_error(exc: CSRFError) -> Any:
+    return error_response(
+        400,
+        "This form has expired or did not come from this site. Go back, reload the page and "
+        "send it again.",
+    )
 
 
 def _bad_query(exc: BadQueryError) -> Any:
@@ -203,13 +243,6 @@ def _unavailable(exc: GeocoderUnavailableError) -> Any:
 
 def _locator_error(exc: LocatorError) -> Any:
     return error_response(500, "Something went wrong on our side. Please try again.")
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
 
 
 def format_distance(value: float | None, unit: str = "mi") -> str:
