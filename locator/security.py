@@ -54,8 +54,8 @@ def init_app(app: Flask) -> None:
     if config["PROXY_HOPS"]:
         hops = config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.before_request(refuse_large_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
-    app.before_request(refuse_large_body)
     app.extensions["rate_limiter"] = _limiter(app)
 
 
