@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from locator import create_app, i18n_catalog
+from locator.admin_cli import admin_group
 from locator.config import example_toml
 from locator.db import get_engine, migrate, schema_is_current
 
@@ -151,6 +152,9 @@ def translations_check() -> None:
         click.echo(f"{locale}: {len(template)} messages, {len(found)} problems")
     if failed:
         raise click.ClickException("Run `locator translations update`, then translate.")
+
+
+cli.add_command(admin_group)
 
 
 def _safe_url() -> str:

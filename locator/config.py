@@ -38,7 +38,68 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL. Empty means the embedded SQLite file instance/locator.db. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
     ),
-    Setting("secret_key", "dev-only-not-secret", "Flask secret key; set your own in production."),
+    Setting(
+        "secret_key",
+        "dev-only-not-secret",
+        "Flask secret key (signs sessions and CSRF tokens): a long random string of your own, "
+        'e.g. python -c "import secrets; print(secrets.token_hex(32))". With env = '
+        '"production" the app refuses to start with this default or an empty key.',
+    ),
+    Setting(
+        "hsts_seconds",
+        0,
+        "Strict-Transport-Security max-age in seconds; 0 sends no HSTS header. Turn it on "
+        "(e.g. 31536000) only once the site is served over HTTPS.",
+        minimum=0,
+    ),
+    Setting(
+        "max_content_length",
+        1_000_000,
+        "Largest request body accepted, in bytes; a larger one is answered 413.",
+        minimum=1024,
+    ),
+    Setting(
+        "proxy_hops",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 when "
+        "the app faces the internet itself). Rate limits count per client address.",
+        minimum=0,
+    ),
+    Setting(
+        "session_cookie_secure",
+        True,
+        "Send the session cookie (admin login, form tokens) over HTTPS only. Browsers also "
+        "accept it from http://localhost and http://127.0.0.1 during development.",
+    ),
+    Setting("admin_session_hours", 8.0, "How long an admin login lasts.", minimum=0.1),
+    Setting(
+        "ratelimit_enabled",
+        True,
+        "Apply the rate limits below (per client address).",
+    ),
+    Setting(
+        "ratelimit_storage_uri",
+        "memory://",
+        "Where rate-limit counters live: memory:// (each worker counts alone) or "
+        "redis://host:6379/0 (shared by every worker). If Redis is unreachable, requests are "
+        "served unlimited and the error is logged.",
+    ),
+    Setting(
+        "ratelimit_api",
+        "120 per minute;2000 per hour",
+        "Requests one client may make to /api/... (limits syntax: N per second/minute/hour/day, "
+        "several separated by ;).",
+    ),
+    Setting(
+        "ratelimit_exports",
+        "10 per minute;100 per hour",
+        "Exports (CSV, Excel, PDF, HSDS; pages and API) one client may ask for.",
+    ),
+    Setting(
+        "ratelimit_login",
+        "5 per minute;20 per hour",
+        "Failed admin logins one client may make before it must wait.",
+    ),
     Setting(
         "report_limit_per_sender_per_hour",
         5,

@@ -362,3 +362,30 @@ class StoreMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=500)
+
+
+class AdminUser(SQLModel, table=True):
+    """Someone who may sign in to /admin; the password is kept only as a scrypt hash."""
+
+    __tablename__ = "admin_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=256)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    """One admin action: who did what to which record, when, from which (hashed) address."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=200)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    address_hash: str = Field(default="", max_length=64)

@@ -61,6 +61,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "A parameter is missing or wrong; the message says what to enter instead.",
         404: "No such record.",
         413: "The export would be larger than the configured cap.",
+        429: "Too many requests from this address (rate limit); wait Retry-After seconds.",
         503: "The online geocoder did not answer.",
     }
     return {
@@ -70,6 +71,20 @@ def _errors(*codes: int) -> dict[str, Any]:
         }
         for code in codes
     }
+
+
+def _rate_limited(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add the 429 answer to every operation: the whole API is rate-limited."""
+    too_many = {
+        **_errors(429)["429"],
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("429", too_many)
+    return paths
 
 
 def _ok(schema: dict[str, Any], text: str = "OK") -> dict[str, Any]:
@@ -484,6 +499,6 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                 "1-800-662-4357. Every error answers {error: {status, message, ...}}."
             ),
         },
-        "paths": _paths(app),
+        "paths": _rate_limited(_paths(app)),
         "components": {"schemas": _schemas()},
     }

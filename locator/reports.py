@@ -28,6 +28,8 @@ PROBLEMS: dict[str, str] = {
     "other": "Something else",
 }
 
+REPORT_STATUSES = ("new", "reviewed", "dismissed")
+
 
 class TooManyReportsError(LocatorError):
     """Raised when the hourly report limit is reached; carries when to try again."""

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
 from babel.support import NullTranslations
-from flask import Flask, Response, g, jsonify, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_wtf.csrf import CSRFError
 from jinja2 import Template
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -60,6 +71,7 @@ def init_app(app: Flask) -> None:
     )
     from locator.views import (
         admin,
+        admin_laws,
         api,
         api_exports,
         exports,
@@ -83,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(laws.bp)
     app.register_blueprint(laws_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_laws.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(health.bp)
@@ -112,7 +125,11 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["distance"] = format_distance
     app.jinja_env.filters["tr"] = translate_label
-    app.after_request(_security_headers)
+    from locator import security
+
+    app.after_request(security.security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    security.init_app(app)
 
 
 def _translations() -> NullTranslations:
@@ -182,11 +199,35 @@ def _http_error(exc: HTTPException) -> Any:
         404: N_("We could not find that page."),
         405: N_("That kind of request is not accepted here."),
         413: N_("That request is too large."),
+        429: N_("Too many requests from your address. Wait a little and try again."),
     }.get(status, N_("Something went wrong."))
     custom = exc.description and exc.description != type(exc).description
     # Views translate the descriptions they pass to abort(); this translates the defaults.
-    message = str(exc.description) if custom and status < 500 else gettext(default)
-    return error_response(status, message)
+    body, status = error_response(
+        status, str(exc.description) if custom and status < 500 else gettext(default)
+    )
+    response = current_app.make_response((body, status))
+    if status == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_to_wait())
+    return response
+
+
+def _seconds_to_wait() -> int:
+    """Seconds until the rate limit that was hit lets the client in again."""
+    found = current_app.extensions["rate_limiter"].current_limit
+    if found is None:
+        return 60
+    return max(1, int(found.reset_at - time.time()) + 1)
+
+
+def _csrf_error(exc: CSRFError) -> Any:
+    return error_response(
+        400,
+        gettext(
+            "This form has expired or did not come from this site. Go back, reload the page "
+            "and send it again."
+        ),
+    )
 
 
 def _bad_query(exc: BadQueryError) -> Any:
@@ -207,13 +248,6 @@ def _unavailable(exc: GeocoderUnavailableError) -> Any:
 
 def _locator_error(exc: LocatorError) -> Any:
     return error_response(500, gettext("Something went wrong on our side. Please try again."))
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
 
 
 def format_distance(value: float | None, unit: str = "mi") -> str:

@@ -171,3 +171,55 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+ADMIN_NAME = "reviewer"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def form_token(client: FlaskClient, url: str) -> str:
+    """Load a form page and return its CSRF token, as a browser would send it back."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(url).text, "html.parser")
+    found = page.select_one("input[name=csrf_token]")
+    assert found is not None, f"{url} has no CSRF token field"
+    return str(found["value"])
+
+
+def create_admin(app: Flask, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD) -> None:
+    from sqlmodel import Session
+
+    from locator.admin_users import create_user
+
+    with Session(app.extensions["engine"]) as session:
+        create_user(session=session, username=name, password=password)
+
+
+def log_in(client: FlaskClient, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD):
+    """Sign in through the real form (CSRF token included); return the response."""
+    token = form_token(client, "/admin/login")
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": name, "password": password},
+    )
+
+
+@pytest.fixture
+def admin_client(app: Flask) -> FlaskClient:
+    """A client signed in as an admin through the sign-in form."""
+    return admin_client_for(app)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, str], form_url: str = "", **kw):
+    """POST a form the way a browser does: with the CSRF token its page (``form_url``) holds."""
+    token = form_token(client, form_url or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kw)
+
+
+def admin_client_for(app: Flask) -> FlaskClient:
+    """Create the test admin on ``app`` and return a client signed in as them."""
+    create_admin(app)
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    return client

@@ -28,9 +28,11 @@ def _runs(engine: Engine) -> int:
     return report.run_id
 
 
-def test_the_import_runs_page_lists_runs_with_counts(engine: Engine, client: FlaskClient) -> None:
+def test_the_import_runs_page_lists_runs_with_counts(
+    engine: Engine, admin_client: FlaskClient
+) -> None:
     run_id = _runs(engine)
-    page = BeautifulSoup(client.get("/admin/imports").text, "html.parser")
+    page = BeautifulSoup(admin_client.get("/admin/imports").text, "html.parser")
     assert page.h1 is not None and page.h1.text == "Import runs"
     rows = page.select("table.runs tbody tr")
     newest = [cell.text.strip() for cell in rows[0].find_all("td")]
@@ -39,11 +41,11 @@ def test_the_import_runs_page_lists_runs_with_counts(engine: Engine, client: Fla
     assert "samhsa" in page.select_one("ul.last-ok").text  # last successful import per source
 
 
-def test_one_run_shows_its_reject_reasons(engine: Engine, client: FlaskClient) -> None:
+def test_one_run_shows_its_reject_reasons(engine: Engine, admin_client: FlaskClient) -> None:
     run_id = _runs(engine)
-    text = client.get(f"/admin/imports/{run_id}").text
+    text = admin_client.get(f"/admin/imports/{run_id}").text
     assert "row 2 (Test site B): no facility name" in text
-    assert client.get("/admin/imports/999999").status_code == 404
-    assert client.get("/admin/imports?page=0").status_code == 400
-    filtered = client.get("/admin/imports?source=nothing-like-this").text
+    assert admin_client.get("/admin/imports/999999").status_code == 404
+    assert admin_client.get("/admin/imports?page=0").status_code == 400
+    filtered = admin_client.get("/admin/imports?source=nothing-like-this").text
     assert "No import runs yet." in filtered

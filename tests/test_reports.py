@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from locator.models import Facility, ProblemReport
 from scrapers.meeting_snapshot import seed_meetings
-from tests.conftest import make_app
+from tests.conftest import admin_client_for, make_app, post_form
 from tests.test_pages import soup
 
 
@@ -28,8 +28,8 @@ def test_a_report_is_stored_with_the_listing_and_the_text(app: Flask, client: Fl
     facility = first_facility(app)
     form = soup(client, f"/facilities/{facility.id}/report").select_one("form.report-form")
     assert {i["value"] for i in form.select("input[name=problem]")} >= {"phone", "closed"}
-    answer = client.post(
-        form["action"], data={"problem": "phone", "text": "  The number rings out.  "}
+    answer = post_form(
+        client, form["action"], {"problem": "phone", "text": "  The number rings out.  "}
     )
     assert answer.status_code == 200
     assert "Thank you" in answer.get_data(as_text=True)
@@ -61,7 +61,7 @@ def test_a_meeting_can_be_reported_too(app: Flask, client: FlaskClient) -> None:
     seed_meetings(app.extensions["engine"])
     link = soup(client, "/meetings/?near=Geneva%2C+NY&radius=25").select_one("a.report-link")
     form = soup(client, link["href"]).select_one("form.report-form")
-    client.post(form["action"], data={"problem": "schedule", "text": "It moved to 7 pm."})
+    post_form(client, form["action"], {"problem": "schedule", "text": "It moved to 7 pm."})
     (report,) = stored(app)
     assert report.kind == "meeting" and report.problem == "schedule"
 
@@ -69,29 +69,34 @@ def test_a_meeting_can_be_reported_too(app: Flask, client: FlaskClient) -> None:
 def test_a_bad_report_says_what_to_fix_and_stores_nothing(app: Flask, client: FlaskClient) -> None:
     facility = first_facility(app)
     url = f"/facilities/{facility.id}/report"
-    missing = client.post(url, data={"problem": "other", "text": ""})
+    missing = post_form(client, url, {"problem": "other", "text": ""})
     assert missing.status_code == 400
     assert "what is wrong" in soup_text(missing.get_data(as_text=True))
-    unknown = client.post(url, data={"problem": "nonsense"})
+    unknown = post_form(client, url, {"problem": "nonsense"})
     assert unknown.status_code == 400
-    long = client.post(url, data={"problem": "phone", "text": "x" * 2001})
+    long = post_form(client, url, {"problem": "phone", "text": "x" * 2001})
     assert long.status_code == 400 and "2000" in long.get_data(as_text=True)
     assert stored(app) == []
-    assert client.post("/facilities/999999/report", data={"problem": "phone"}).status_code == 404
+    assert (
+        post_form(
+            client, "/facilities/999999/report", {"problem": "phone"}, form_url=url
+        ).status_code
+        == 404
+    )
 
 
 def test_a_flood_of_reports_is_refused_with_retry_after(db_url: str) -> None:
     app = make_app(db_url, REPORT_LIMIT_PER_SENDER_PER_HOUR=3, REPORT_LIMIT_PER_HOUR=100)
     client = app.test_client()
     url = f"/facilities/{first_facility(app).id}/report"
-    codes = [client.post(url, data={"problem": "phone"}).status_code for _ in range(5)]
+    codes = [post_form(client, url, {"problem": "phone"}).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
-    refused = client.post(url, data={"problem": "phone"})
+    refused = post_form(client, url, {"problem": "phone"})
     assert refused.headers["Retry-After"] == "3600"
     assert "try again later" in refused.get_data(as_text=True)
     assert len(stored(app)) == 3
     # Another sender is still heard, until everyone together reaches the overall limit.
-    other = client.post(url, data={"problem": "closed"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    other = post_form(client, url, {"problem": "closed"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200
     app.extensions["engine"].dispose()
 
@@ -101,8 +106,8 @@ def test_the_overall_hourly_limit_holds_across_senders(db_url: str) -> None:
     client = app.test_client()
     url = f"/facilities/{first_facility(app).id}/report"
     codes = [
-        client.post(
-            url, data={"problem": "phone"}, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}
+        post_form(
+            client, url, {"problem": "phone"}, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}
         ).status_code
         for n in range(4)
     ]
@@ -114,14 +119,14 @@ def test_a_robot_filling_the_hidden_field_is_thanked_and_ignored(
     app: Flask, client: FlaskClient
 ) -> None:
     url = f"/facilities/{first_facility(app).id}/report"
-    answer = client.post(url, data={"problem": "phone", "website": "http://spam.example"})
+    answer = post_form(client, url, {"problem": "phone", "website": "http://spam.example"})
     assert answer.status_code == 200 and stored(app) == []
 
 
 def test_reports_are_listed_for_review(app: Flask, client: FlaskClient) -> None:
     facility = first_facility(app)
-    client.post(f"/facilities/{facility.id}/report", data={"problem": "closed", "text": "Shut."})
-    rows = soup(client, "/admin/reports").select("table.reports tbody tr")
+    post_form(client, f"/facilities/{facility.id}/report", {"problem": "closed", "text": "Shut."})
+    rows = soup(admin_client_for(app), "/admin/reports").select("table.reports tbody tr")
     assert len(rows) == 1
     assert facility.name in rows[0].get_text() and "Shut." in rows[0].get_text()
 

@@ -1,40 +1,172 @@
-"""Admin-facing pages: the history of import runs (read-only; a login comes with production)."""
+"""Admin pages behind a sign-in: import runs, problem reports and the audit log.
+
+Every /admin page needs a signed-in admin (``require_admin``, also used by the law-review
+blueprint). The session cookie holds the admin's id and a fingerprint of their password hash,
+so changing a password signs out every other session. Sign-ins and every change an admin
+makes are written to the audit log.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlmodel import col
+from werkzeug.wrappers import Response
 
+from locator import admin_users
 from locator.db import get_session
-from locator.models import ImportRun
-from locator.reports import PROBLEMS, recent_reports
+from locator.models import AdminUser, ImportRun, ProblemReport
+from locator.reports import PROBLEMS, REPORT_STATUSES, recent_reports
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 RUNS_PER_PAGE = 50
+AUDIT_PER_PAGE = 100
+OPEN_ENDPOINTS = {"admin.login"}
+
+
+def require_admin() -> Response | None:
+    """Send anyone not signed in as an active admin to the sign-in page."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    user = _signed_in_admin()
+    if user is None:
+        session.pop("admin_id", None)
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    g.admin = user
+    return None
+
+
+bp.before_request(require_admin)
+
+
+def _signed_in_admin() -> AdminUser | None:
+    admin_id = session.get("admin_id")
+    if not isinstance(admin_id, int):
+        return None
+    user = get_session().get(AdminUser, admin_id)
+    if user is None or not user.active:
+        return None
+    if session.get("admin_stamp") != admin_users.session_stamp(user):
+        return None
+    return user
+
+
+def client_hash() -> str:
+    """Return the audit log's hash of the client address."""
+    return admin_users.address_hash(request.remote_addr or "", current_app.config["SECRET_KEY"])
+
+
+def audit(action: str, target: str = "", detail: str = "") -> None:
+    """Add an audit-log row for the signed-in admin (committed with the action)."""
+    admin_users.record(
+        session=get_session(),
+        username=g.admin.username,
+        action=action,
+        target=target,
+        detail=detail,
+        address=client_hash(),
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/admin") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("admin.imports")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """Show the sign-in form, or sign an admin in and go where they were headed."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("admin_login.html", next_url=next_url)
+    username = request.form.get("username", "").strip()[:64]
+    password = request.form.get("password", "")
+    db = get_session()
+    user = admin_users.authenticate(session=db, username=username, password=password)
+    if user is None:
+        g.login_failed = True  # counted by the failed-login rate limit
+        admin_users.record(
+            session=db, username=username, action="login_failed", address=client_hash()
+        )
+        db.commit()
+        error = "That username and password do not match an admin account."
+        page = render_template(
+            "admin_login.html", next_url=next_url, error=error, username=username
+        )
+        return page, 400
+    session.clear()  # nothing from before the sign-in carries over
+    session.permanent = True
+    session["admin_id"] = user.id
+    session["admin_stamp"] = admin_users.session_stamp(user)
+    admin_users.record(session=db, username=user.username, action="login", address=client_hash())
+    db.commit()
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out and forget the session."""
+    audit("logout")
+    get_session().commit()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+def index() -> Response:
+    """Open the admin area on the import runs."""
+    return redirect(url_for("admin.imports"))
+
+
+@bp.get("/audit")
+def audit_log() -> str:
+    """List admin actions, newest first: who, what, which record, when, from which address."""
+    page = _page_number()
+    rows, total = admin_users.audit_page(session=get_session(), page=page, per_page=AUDIT_PER_PAGE)
+    return render_template(
+        "admin_audit.html", rows=rows, total=total, page=page, per_page=AUDIT_PER_PAGE
+    )
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, gettext("The page number must be a whole number from 1."))
+    return int(page)
 
 
 @bp.get("/imports")
 def imports() -> str:
     """List import runs, newest first, with their counts, status and error."""
     source = request.args.get("source", "").strip()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, gettext("The page number must be a whole number from 1."))
-    session = get_session()
+    page = str(_page_number())
+    db = get_session()
     query = select(ImportRun).order_by(col(ImportRun.started_at).desc(), col(ImportRun.id).desc())
     if source:
         query = query.where(col(ImportRun.source) == source)
-    runs = session.scalars(query.offset((int(page) - 1) * RUNS_PER_PAGE).limit(RUNS_PER_PAGE))
-    last_ok = session.execute(
+    runs = db.scalars(query.offset((int(page) - 1) * RUNS_PER_PAGE).limit(RUNS_PER_PAGE))
+    last_ok = db.execute(
         select(col(ImportRun.source), func.max(ImportRun.finished_at))
         .where(col(ImportRun.status).in_(["ok", "partial"]))
         .group_by(col(ImportRun.source))
         .order_by(col(ImportRun.source))
     ).all()
-    sources = session.scalars(select(col(ImportRun.source)).distinct().order_by("source")).all()
+    sources = db.scalars(select(col(ImportRun.source)).distinct().order_by("source")).all()
     return render_template(
         "admin_imports.html",
         runs=list(runs),
@@ -59,4 +191,24 @@ def import_run(run_id: int) -> str:
 def reports() -> str:
     """List problem reports, newest first, for someone to check against the sources."""
     found = recent_reports(session=get_session())
-    return render_template("admin_reports.html", reports=found, problems=PROBLEMS)
+    return render_template(
+        "admin_reports.html", reports=found, problems=PROBLEMS, statuses=REPORT_STATUSES
+    )
+
+
+@bp.post("/reports/<id:report_id>/status")
+def report_status(report_id: int) -> Response:
+    """Mark a problem report new, reviewed or dismissed."""
+    db = get_session()
+    report = db.get(ProblemReport, report_id)
+    if report is None:
+        abort(404, gettext("There is no problem report with that number."))
+    status = request.form.get("status", "")
+    if status not in REPORT_STATUSES:
+        abort(400, gettext("Choose a status: %(names)s.", names=", ".join(REPORT_STATUSES)))
+    audit("report_status", f"report {report_id}", f"{report.status} -> {status}")
+    report.status = status
+    db.add(report)
+    db.commit()
+    flash(f"Report {report_id} is now {status}.")
+    return redirect(url_for("admin.reports"))

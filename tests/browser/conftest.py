@@ -18,7 +18,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.conftest import ADMIN_NAME, ADMIN_PASSWORD, create_admin, make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -104,3 +104,13 @@ def browser_no_js(browser: Browser, live_url: str) -> Iterator[Page]:
     )
     yield context.new_page()
     context.close()
+
+
+def sign_in(page: Page, app: Flask) -> None:
+    """Create the test admin and sign in through the form, as a person would."""
+    create_admin(app)
+    page.goto("/admin/login")
+    page.fill("#username", ADMIN_NAME)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url("**/admin/imports")

@@ -1,0 +1,62 @@
+"""`locator admin`: create admin accounts and change their passwords (prompted, never typed
+as an argument, so a password stays out of the shell history and the process list)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlmodel import Session
+
+from locator import admin_users
+from locator.db import get_engine
+from locator.errors import LocatorError
+
+
+@click.group("admin")
+def admin_group() -> None:
+    """Admin accounts for the /admin pages."""
+
+
+@admin_group.command("create-user")
+@click.argument("name")
+@with_appcontext
+def create_user_command(name: str) -> None:
+    """Create the admin NAME; the password is asked for twice."""
+    password = _ask_password()
+    with Session(get_engine()) as session:
+        try:
+            admin_users.create_user(session=session, username=name, password=password)
+            admin_users.record(
+                session=session, username="(command line)", action="create_user", target=name
+            )
+            session.commit()
+        except LocatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created the admin {name}. Sign in at /admin/login.")
+
+
+@admin_group.command("set-password")
+@click.argument("name")
+@with_appcontext
+def set_password_command(name: str) -> None:
+    """Give the admin NAME a new password (their open sessions end)."""
+    password = _ask_password()
+    with Session(get_engine()) as session:
+        try:
+            admin_users.set_password(session=session, username=name, password=password)
+            admin_users.record(
+                session=session, username="(command line)", action="set_password", target=name
+            )
+            session.commit()
+        except LocatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Changed the password of {name}.")
+
+
+def _ask_password() -> str:
+    password: str = click.prompt(
+        f"Password (at least {admin_users.MIN_PASSWORD_LENGTH} characters)",
+        hide_input=True,
+        confirmation_prompt="Repeat the password",
+    )
+    return password

@@ -1,0 +1,189 @@
+"""Security wiring: the secret key check, cookies, CSRF tokens, request size and rate limits.
+
+Rate limits count per client address (after ``proxy_hops`` trusted proxies) in the storage
+``ratelimit_storage_uri`` names: memory:// per worker, or Redis shared by every worker. The API
+and the exports have their own budgets; failed admin logins a third. Health checks and static
+files are never limited. A limit reached is answered 429 with Retry-After and the project's
+error page or JSON body (locator/web.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask_babel import gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from locator.config import SETTINGS_BY_NAME
+from locator.errors import ConfigError
+
+csrf = CSRFProtect()
+
+DEFAULT_SECRET_KEY = str(SETTINGS_BY_NAME["secret_key"].default)
+MIN_SECRET_KEY_LENGTH = 16
+LIMIT_SETTINGS = ("RATELIMIT_API", "RATELIMIT_EXPORTS", "RATELIMIT_LOGIN")
+API_BLUEPRINTS = ("api", "api_exports", "laws_api", "meetings_api")
+EXPORT_ENDPOINTS = (
+    "exports.facilities",
+    "exports.referral_list",
+    "api_exports.facilities_export",
+    "api_exports.referrals_export",
+)
+LOGIN_ENDPOINT = "admin.login"
+
+
+def init_app(app: Flask) -> None:
+    """Check the secret key and limits, then wire cookies, proxies, CSRF and rate limits."""
+    config = app.config
+    check_secret_key(config["ENV"], config["SECRET_KEY"])
+    check_limits(config)
+    config.update(
+        SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["ADMIN_SESSION_HOURS"]),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
+    )
+    if config["PROXY_HOPS"]:
+        hops = config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.before_request(refuse_large_body)  # before CSRFProtect reads the form
+    csrf.init_app(app)
+    app.extensions["rate_limiter"] = _limiter(app)
+
+
+def check_secret_key(env: str, key: str) -> None:
+    """Refuse a missing, default or short secret key outside development.
+
+    Raises:
+        ConfigError: with the sentence an operator needs to fix it.
+    """
+    if env == "development":
+        return
+    if not key or key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "Set secret_key (LOCATOR_SECRET_KEY) to a random string of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters before running in {env}: the default or an "
+            "empty key lets anyone forge admin sessions. For example: "
+            'python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+
+
+def check_limits(config: Any) -> None:
+    """Check every rate-limit setting parses, so a typo stops the start, not a request."""
+    for name in LIMIT_SETTINGS:
+        try:
+            parse_many(config[name])
+        except ValueError:
+            raise ConfigError(
+                f"Setting {name.lower()!r} = {config[name]!r} is not a rate limit; write "
+                "e.g. “120 per minute;2000 per hour”."
+            ) from None
+
+
+def refuse_large_body() -> None:
+    """Answer 413 before a view runs when the declared body is over the limit."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(
+            413,
+            gettext(
+                "That request is too large: send at most %(size)s kilobytes.",
+                size=f"{limit // 1000:,}",
+            ),
+        )
+
+
+def _limiter(app: Flask) -> Limiter:
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        headers_enabled=True,
+        swallow_errors=True,
+        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "locator"),
+    )
+    api = limiter.shared_limit(_setting("RATELIMIT_API"), scope="api", error_message=_too_many)
+    for name in API_BLUEPRINTS:
+        api(cast(Blueprint, app.blueprints[name]))
+    exports = limiter.shared_limit(
+        _setting("RATELIMIT_EXPORTS"), scope="exports", error_message=_too_many
+    )
+    for endpoint in EXPORT_ENDPOINTS:
+        app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
+    login = limiter.limit(
+        _setting("RATELIMIT_LOGIN"),
+        methods=["POST"],
+        deduct_when=lambda _response: bool(g.get("login_failed")),
+        error_message=lambda: "Too many failed sign-ins from your address. Wait and try again.",
+    )
+    app.view_functions[LOGIN_ENDPOINT] = cast(Any, login(app.view_functions[LOGIN_ENDPOINT]))
+    return limiter
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def _too_many() -> str:
+    return "Too many requests from your address. Wait a little and try again."
+
+
+def content_security_policy(map_tile_url: str) -> str:
+    """Build the Content-Security-Policy: nothing inline, images also from the map tile host."""
+    images = ["'self'", "data:"]
+    tile_host = _tile_origin(map_tile_url)
+    if tile_host:
+        images.append(tile_host)
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": " ".join(images),
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "object-src": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def _tile_origin(url: str) -> str:
+    """Return the scheme and host of a tile URL, its {s} subdomain as a wildcard."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""  # a path on this site: 'self' covers it
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def security_headers(response: Response) -> Response:
+    """Add the CSP, nosniff, referrer, framing and (when configured) HSTS headers."""
+    config = current_app.config
+    headers = response.headers
+    policy = current_app.extensions.get("csp")
+    if policy is None:
+        policy = current_app.extensions["csp"] = content_security_policy(config["MAP_TILE_URL"])
+    headers.setdefault("Content-Security-Policy", policy)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    if config["HSTS_SECONDS"]:
+        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_SECONDS']}")
+    if request.path.startswith("/admin"):
+        headers["Cache-Control"] = "no-store"
+    return response
