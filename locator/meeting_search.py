@@ -174,7 +174,9 @@ def _time_condition(key: str) -> str:
 def _weekday_window(query: MeetingQuery) -> set[int] | None:
     """Return the weekdays to read: the chosen ones, narrowed for "starting soon"."""
     chosen = set(query.weekdays) if query.weekdays else None
-    if query.order != "soon":
+    if query.order != "soon" or chosen is not None:
+        # Chosen days are read whole: "Sunday" asked on a Monday means next Sunday, as
+        # _soonest orders it, not "Sunday, if it falls in the next 24 hours".
         return chosen
     # Local weekdays that can hold a start in the next 24 hours, anywhere from UTC-12 to +14.
     start = (query.now - timedelta(hours=12)).date()

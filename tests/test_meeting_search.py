@@ -162,3 +162,14 @@ def test_calendar_for_a_zone_without_daylight_saving_has_one_standard_observance
     assert "TZOFFSETFROM:-0700\r\nTZOFFSETTO:-0700" in text
     assert "DTEND;TZID=America/Phoenix:20260708T193000" in text
     assert "SUMMARY:Test meeting\\; Phoenix" in text
+
+
+def test_a_chosen_day_outside_the_next_24_hours_still_lists_its_online_meetings(
+    stocked: Engine,
+) -> None:
+    # Wednesday noon UTC: the stocked meetings are on Mondays, five days away. Asking for
+    # Monday must list them (next Monday), not nothing because Monday is not "soon".
+    now = utc(2026, 7, 8, 12, 0)
+    found = search(stocked, origin=None, order="soon", now=now, weekdays=(1,))
+    assert found == ["online-ny", "online-la", "near-hybrid"]
+    assert search(stocked, origin=None, order="soon", now=now) == []
