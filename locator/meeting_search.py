@@ -151,7 +151,9 @@ def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, 
         params.update({f"fellowship{i}": code for i, code in enumerate(query.fellowships)})
     days = _weekday_window(query)
     if days is not None:
-        conditions.append(f"t.weekday IN ({', '.join(str(d) for d in sorted(days))})")
+        # An empty window matches nothing; PostgreSQL (unlike SQLite) refuses "IN ()".
+        listed = ", ".join(str(d) for d in sorted(days))
+        conditions.append(f"t.weekday IN ({listed})" if days else "1 = 0")
     if query.times_of_day:
         conditions.append(
             "(" + " OR ".join(_time_condition(key) for key in query.times_of_day) + ")"

@@ -111,6 +111,7 @@ def _limiter(app: Flask) -> Limiter:
         swallow_errors=True,
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "locator"),
     )
+    limiter.request_filter(_never_limited)
     api = limiter.shared_limit(_setting("RATELIMIT_API"), scope="api", error_message=_too_many)
     for name in API_BLUEPRINTS:
         api(cast(Blueprint, app.blueprints[name]))
@@ -127,6 +128,11 @@ def _limiter(app: Flask) -> Limiter:
     )
     app.view_functions[LOGIN_ENDPOINT] = cast(Any, login(app.view_functions[LOGIN_ENDPOINT]))
     return limiter
+
+
+def _never_limited() -> bool:
+    """Health checks and static files are never limited (monitors and page assets)."""
+    return request.endpoint == "static" or request.path in ("/healthz", "/health")
 
 
 def _setting(name: str) -> Callable[[], str]:

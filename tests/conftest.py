@@ -82,6 +82,15 @@ def _pg_reset(engine: Engine) -> None:
 def _pg_truncate(engine: Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
+        # A streamed response a test never closed keeps its request's transaction open, and
+        # TRUNCATE would wait for it forever: end such leftovers of earlier tests first.
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+        )
         # A connection a previous test left inside a transaction would make TRUNCATE wait
         # for ever; fail this test with a lock timeout instead of hanging the run.
         conn.execute(text("SET LOCAL lock_timeout = '60s'"))
