@@ -112,7 +112,11 @@ def fuzz_app(db_url: str) -> Iterator[Flask]:
 
 
 def _assert_api_answer(path: str, query: Any, client: FlaskClient) -> None:
-    response = client.get(path, query_string=query)
+    with client.get(path, query_string=query) as response:
+        _check_api_answer(path, query, response)
+
+
+def _check_api_answer(path: str, query: Any, response: Any) -> None:
     assert response.status_code in (200, 400, 404), (path, query, response.data[:300])
     if response.status_code != 200:
         assert response.mimetype == "application/json", (path, query)
@@ -122,7 +126,13 @@ def _assert_api_answer(path: str, query: Any, client: FlaskClient) -> None:
 
 
 def _assert_page_answer(path: str, query: Any, client: FlaskClient) -> None:
-    response = client.get(path, query_string=query)
+    # Closing the response ends a streamed export's request, and with it its transaction
+    # (left open, it would hold a lock the next test's TRUNCATE waits for on PostgreSQL).
+    with client.get(path, query_string=query) as response:
+        _check_page_answer(path, query, response)
+
+
+def _check_page_answer(path: str, query: Any, response: Any) -> None:
     assert response.status_code in (200, 400, 404), (path, query, response.data[:300])
     if response.status_code == 400:
         assert response.mimetype == "text/html", (path, query)
