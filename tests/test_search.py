@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from geopy.distance import geodesic
@@ -223,10 +224,50 @@ def test_a_radius_search_reads_the_spatial_index_not_the_whole_table(engine: Eng
     )
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("SET enable_seqscan = off"))  # tiny test tables: force the choice
+            # At 23 rows any index is as good as another; the planner's choice depends on
+            # statistics earlier tests left. Give it a national-sized table to choose for.
+            _add_distant_rows(conn, 20_000)
+            conn.execute(text("ANALYZE facility"))
             plan = conn.exec_driver_sql("EXPLAIN " + sql, values).all()
         else:
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values).all()
     text_plan = " ".join(str(row) for row in plan)
-    assert "ix_spatial_facility" in text_plan
+    assert "ix_spatial_facility" in text_plan, "\n".join(str(row[0]) for row in plan)
     assert "SCAN facility" not in text_plan and "Seq Scan on facility" not in text_plan
+
+
+def _add_distant_rows(conn: Any, count: int) -> None:
+    """Insert ``count`` inactive-looking far-away rows (this test's database only)."""
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from locator.geo import lat_band, unit_vector
+    from locator.models import Facility
+
+    rows = []
+    for n in range(count):
+        lat, lon = 25.0 + (n % 200) * 0.1, -120.0 + (n // 200) * 0.1
+        x, y, z = unit_vector(lat, lon)
+        rows.append(
+            {
+                "id": 1_000_000 + n,
+                "source": "test-plan",
+                "source_key": f"plan{n}",
+                "name": f"Plan row {n}",
+                "state": "ZZ",
+                "latitude": lat,
+                "longitude": lon,
+                "lat_band": lat_band(lat),
+                "geo_x": x,
+                "geo_y": y,
+                "geo_z": z,
+                "facility_types": ",SA,",
+                "first_seen": date(2026, 11, 1),
+                "last_seen": date(2026, 11, 1),
+                "unmapped_services": [],
+                "service_bits_lo": 2,
+                "service_bits_hi": 0,
+            }
+        )
+    conn.execute(insert(Facility), rows)
