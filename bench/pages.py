@@ -16,6 +16,7 @@ a results page with its map for reference. Run: .venv/bin/python bench/pages.py 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import re
 import sys
@@ -38,14 +39,27 @@ from locator.search import FacilityQuery, find_nearby
 ASSET = re.compile(r'<(?:link|script|img)\b[^>]*?(?:href|src)="(/[^"]+)"')
 
 
-def timed(run: Callable[[Point], object], points: list[Point]) -> list[float]:
+def timed(
+    runs: Sequence[Callable[[Point], object]], points: list[Point], rounds: int
+) -> list[list[float]]:
+    """Time each of ``runs`` on every point, alternating them point by point.
+
+    Alternating (and swapping which goes first each round) puts both under the same machine
+    load, so a busy spell on a shared machine moves the two figures together, not the ratio.
+    """
     for point in points[:5]:
-        run(point)
-    out = []
-    for point in points:
-        started = time.perf_counter()
-        run(point)
-        out.append((time.perf_counter() - started) * 1000)
+        for run in runs:
+            run(point)
+    out: list[list[float]] = [[] for _ in runs]
+    for round_ in range(rounds):
+        order = list(enumerate(runs))
+        if round_ % 2:
+            order.reverse()
+        for point in points:
+            for index, run in order:
+                started = time.perf_counter()
+                run(point)
+                out[index].append((time.perf_counter() - started) * 1000)
     return out
 
 
@@ -69,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the searches")
     parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -82,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "TESTING": True, "PAGE_SIZE": 25})
         client = app.test_client()
         points = origins(data, "clustered", args.searches, rng)
+        del data  # the rows live in the database now; a server does not hold them in memory
+        gc.collect()
 
         def search(point: Point) -> Sequence[object]:
             with Session(engine) as session:
@@ -94,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             return response.get_data()
 
         hits = [len(search(p)) for p in points]
-        bare = timed(search, points)
-        rendered = timed(page, points)
-        print(f"# {args.rows} facilities (SQLite), {len(points)} searches of 25 mi, 25 per page")
+        bare, rendered = timed((search, page), points, args.rounds)
+        print(f"# {args.rows} facilities (SQLite), {len(points)} searches of 25 mi, 25 per page,")
+        print(f"# {args.rounds} rounds, search and page timed alternately")
         print(f"# results per page: mean {sum(hits) / len(hits):.1f}, max {max(hits)}")
         for name, values in (("search", bare), ("page", rendered)):
             print(f"{name:7} p50 {pct(values, 0.5):7.2f} ms   p95 {pct(values, 0.95):7.2f} ms")

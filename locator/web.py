@@ -107,8 +107,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
+    from locator.result_list import facility_items
+
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
+        facility_items=facility_items,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,
