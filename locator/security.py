@@ -2,9 +2,9 @@
 
 Rate limits count per client address (after ``proxy_hops`` trusted proxies) in the storage
 ``ratelimit_storage_uri`` names: memory:// per worker, or Redis shared by every worker. The API
-and the exports have their own budgets; failed admin logins a third. Health checks and static
-files are never limited. A limit reached is answered 429 with Retry-After and the project's
-error page or JSON body (locator/web.py).
+and the exports have their own budgets; failed admin logins a third. Every other request (pages,
+health checks, static files) is never limited nor checked. A limit reached is answered 429
+with Retry-After and the project's error page or JSON body (locator/web.py).
 """
 
 from __future__ import annotations
@@ -131,8 +131,17 @@ def _limiter(app: Flask) -> Limiter:
 
 
 def _never_limited() -> bool:
-    """Health checks and static files are never limited (monitors and page assets)."""
-    return request.endpoint == "static" or request.path in ("/healthz", "/health")
+    """Only the API, the exports and sign-in have limits; skip the check everywhere else.
+
+    Flask-Limiter otherwise resolves the limits of every request, pages included, which was a
+    tenth of a results page's server time (bench/pages.py).
+    """
+    endpoint = request.endpoint or ""
+    return not (
+        request.blueprint in API_BLUEPRINTS
+        or endpoint in EXPORT_ENDPOINTS
+        or endpoint == LOGIN_ENDPOINT
+    )
 
 
 def _setting(name: str) -> Callable[[], str]:

@@ -237,3 +237,13 @@ def test_proxy_hops_count_the_client_behind_the_proxy(db_url: str) -> None:
         == 200
     )
     app.extensions["engine"].dispose()
+
+
+def test_pages_are_never_counted_against_a_limit(db_url: str) -> None:
+    app = limited_app(db_url)
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/search?near=22903").status_code == 200
+        assert client.get("/laws").status_code == 200
+    assert_api_limit(client)  # the API's whole budget is still there
+    app.extensions["engine"].dispose()
