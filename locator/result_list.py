@@ -11,19 +11,22 @@ The markup is the one the template had, so its tests, styles and scripts see no 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext
-from markupsafe import Markup, escape
+from flask_babel import get_locale
+from markupsafe import Markup
 
+from locator.errors import N_
+from locator.laws import local_rules_for
 from locator.search import FacilityHit, FacilityQuery, SearchPage
-from locator.taxonomy import CATEGORIES, GROUPS, Category
+from locator.taxonomy import CATEGORIES, GROUPS, Category, categories_for_bits, category_mask
 from locator.web import (
     directions_url,
     format_distance,
     law_statuses,
-    local_law_rules,
+    local_law_index,
     tel_href,
     translate_label,
 )
@@ -31,6 +34,22 @@ from locator.web import (
 # A row id no listing has (RowIdConverter allows up to 2**31 - 1): the page builds each link
 # once with it and puts every row's id in its place.
 _SENTINEL = 2**31 - 1
+
+
+def _mask_of(groups: tuple[str, ...]) -> tuple[int, int]:
+    """Return the (lo, hi) service bits of every category in ``groups``."""
+    lo = hi = 0
+    for found in CATEGORIES:
+        if found.group in groups:
+            column, mask = category_mask(found.key)
+            if column == "service_bits_lo":
+                lo |= mask
+            else:
+                hi |= mask
+    return lo, hi
+
+
+_BADGE_MASK = _mask_of(("care", "medication"))  # the groups every result shows as badges
 
 _GROUP_ORDER = {group.key: n for n, group in enumerate(GROUPS)}
 
@@ -44,6 +63,8 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
     ``law_badge`` draws a state's kratom-law badge: once a page per state, unless a city or
     county rule applies to the listing.
     """
+    if not page.hits:
+        return Markup("")
     w = _words()
     unit = page.query.unit
     sentinel = str(_SENTINEL)
@@ -53,12 +74,14 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
         f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
     )
     statuses = law_statuses()
+    local_rules = local_law_index()
     state_badges: dict[str, str] = {}
+    locale = str(get_locale())
 
     def law_line(hit: FacilityHit) -> str:
         if not hit.state:
             return ""
-        rules = local_law_rules(hit.state, hit.city)
+        rules = local_rules_for(local_rules, hit.state, hit.city)
         if rules:
             badge = str(law_badge(hit.state, statuses, rules))
         elif (badge := state_badges.get(hit.state, "")) == "":
@@ -94,7 +117,7 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
             f"  {_distance(hit, unit, w)}"
             f'<p class="address">{street}<br>{e(hit.city)}, {e(hit.state)} {e(hit.zip)}</p>\n'
             f'  {law_line(hit)}<ul class="badges" aria-label="{w["services"]}">'
-            f"{_badges(hit, w)}{matched}</ul>\n"
+            f"{_badges(hit, w, locale)}{matched}</ul>\n"
             '  <p class="actions">\n'
             f'    {call}<a href="{directions}" rel="noopener">{w["directions"]}</a>\n'
             f'    {website}<a class="report-link" href="{e(report.replace(sentinel, ident))}">'
@@ -121,26 +144,38 @@ def _asked(query: FacilityQuery) -> list[Category]:
 
 
 def e(value: str) -> str:
-    """Escape text for HTML, as Jinja's autoescape does (& < > " ')."""
-    return str(escape(value))
+    """Escape text for HTML exactly as markupsafe (and so Jinja's autoescape) does.
+
+    A chain of replaces is four times quicker than ``str(escape(value))`` on the ~350 values
+    of a page, and gives the same entities (``&amp; &lt; &gt; &#34; &#39;``).
+    """
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+# The words every result repeats, translated (and escaped) once a page.
+_WORDS = {
+    "away": N_("away"),
+    "approximate": N_("approximate"),
+    "services": N_("Services"),
+    "unlisted": N_("Services not listed by the source"),
+    "call": N_("Call"),
+    "directions": N_("Directions"),
+    "website": N_("Website"),
+    "source": N_("Source:"),
+    "last_seen": N_("Last seen:"),
+    "report": N_("Report a problem"),
+    "add": N_("Add to referral list"),
+}
 
 
 def _words() -> dict[str, str]:
-    """Translate (and escape) once a page the words every result repeats."""
-    words = {
-        "away": gettext("away"),
-        "approximate": gettext("approximate"),
-        "services": gettext("Services"),
-        "unlisted": gettext("Services not listed by the source"),
-        "call": gettext("Call"),
-        "directions": gettext("Directions"),
-        "website": gettext("Website"),
-        "source": gettext("Source:"),
-        "last_seen": gettext("Last seen:"),
-        "report": gettext("Report a problem"),
-        "add": gettext("Add to referral list"),
-    }
-    return {key: e(text) for key, text in words.items()}
+    return {key: e(translate_label(text)) for key, text in _WORDS.items()}
 
 
 def _distance(hit: FacilityHit, unit: str, w: dict[str, str]) -> str:
@@ -151,7 +186,18 @@ def _distance(hit: FacilityHit, unit: str, w: dict[str, str]) -> str:
     return f'<p class="distance">{shown} {w["away"]}{approximate}</p>\n  '
 
 
-def _badges(hit: FacilityHit, w: dict[str, str]) -> str:
-    labels = hit.category_labels("care") + hit.category_labels("medication")
-    items = "".join(f"<li>{e(translate_label(label))}</li>" for label in labels)
+def _badges(hit: FacilityHit, w: dict[str, str], locale: str) -> str:
+    lo, hi = _BADGE_MASK
+    items = _badge_items(locale, hit.service_bits_lo & lo, hit.service_bits_hi & hi)
     return items + (f'<li class="unknown">{w["unlisted"]}</li>' if not hit.services_known else "")
+
+
+@lru_cache(maxsize=4096)
+def _badge_items(locale: str, lo: int, hi: int) -> str:
+    """Return the type-of-care and medication badges of one service combination.
+
+    Only those two groups' bits are in the key, so listings share a few hundred
+    combinations at most and each is drawn once per language.
+    """
+    labels = categories_for_bits(lo, hi, "care") + categories_for_bits(lo, hi, "medication")
+    return "".join(f"<li>{e(translate_label(label))}</li>" for label in labels)

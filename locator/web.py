@@ -28,7 +28,14 @@ from werkzeug.routing import IntegerConverter, Map
 from locator import i18n
 from locator.db import get_session
 from locator.errors import N_, BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
-from locator.laws import LOCAL_KINDS, STATUS_INFO, local_index, local_rules_for, statuses_by_state
+from locator.laws import (
+    LOCAL_KINDS,
+    STATUS_INFO,
+    LocalIndex,
+    local_index,
+    local_rules_for,
+    statuses_by_state,
+)
 from locator.laws import badge as law_badge
 from locator.models import LocalRestriction
 from locator.states import state_name
@@ -107,11 +114,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(GeocoderUnavailableError, _unavailable)
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
+    from locator.fragments import FragmentCache, cached_fragment
     from locator.result_list import facility_items
+
+    app.extensions["fragment_cache"] = FragmentCache()
 
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
         facility_items=facility_items,
+        cached_fragment=cached_fragment,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,
@@ -293,9 +304,15 @@ def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, A
 
 def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRestriction]:
     """Return the known kratom rules of a listing's city or county (index read once a request)."""
+    return local_rules_for(local_law_index(), state, city, county)
+
+
+def local_law_index() -> LocalIndex:
+    """Return every known city and county kratom rule, indexed; read once per request."""
     if "local_law_index" not in g:
         g.local_law_index = local_index(session=get_session())
-    return local_rules_for(g.local_law_index, state, city, county)
+    found: LocalIndex = g.local_law_index
+    return found
 
 
 def law_statuses() -> dict[str, str]:

@@ -1,0 +1,117 @@
+"""The results list drawn by locator/result_list.py and the fragments kept per language."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import escape
+from sqlalchemy import Engine
+
+from locator.result_list import e
+from tests.utils.facilities import add_sites, site
+
+
+def soup(client: FlaskClient, url: str) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:500]
+    return BeautifulSoup(response.data, "html.parser")
+
+
+@given(st.text())
+def test_escaping_gives_what_jinja_autoescape_gives(text: str) -> None:
+    assert e(text) == str(escape(text))
+
+
+def test_listing_text_from_a_source_is_shown_as_text_never_as_markup(
+    engine: Engine, client: FlaskClient
+) -> None:
+    name = "Care <b>&</b> \"Hope\" 'Inc' <script>alert(1)</script>"
+    add_sites(
+        engine,
+        [site(name, 38.0, -78.5, street="<i>1</i> Main", city="A&B", phone="(434) 555-0100")],
+    )
+    response = client.get("/search?lat=38.0&lon=-78.5&radius=1")
+    assert b"<script>alert(1)" not in response.data and b"<b>&</b>" not in response.data
+    item = BeautifulSoup(response.data, "html.parser").select_one("li.result")
+    assert item.select_one("h3 a").get_text() == f"Test site {name}"
+    assert item["data-name"] == f"Test site {name}"
+    assert item.select_one("h3 b") is None and item.select_one("script") is None
+    address = item.select_one("p.address").get_text("|")
+    assert address.startswith("<i>1</i> Main|A&B, VA")
+    assert item.select_one("a.call")["href"] == "tel:+14345550100"
+
+
+def test_each_result_links_to_its_own_page_report_form_and_referral(client: FlaskClient) -> None:
+    items = soup(client, "/search?near=22903&radius=25").select("li.result")
+    assert len(items) > 3
+    for item in items:
+        ident = item["id"].removeprefix("facility-")
+        assert item.select_one("h3 a")["href"] == f"/facilities/{ident}"
+        assert item.select_one("a.report-link")["href"] == f"/facilities/{ident}/report"
+        assert item.select_one("button.add-referral")["data-add-referral"] == f"f{ident}"
+        assert item.select_one("p.provenance time")["datetime"]
+        assert item.select_one("p.law-line a.law-badge")["href"] == "/laws/VA"
+
+
+def test_filters_beyond_care_show_on_each_result_as_why_it_matched(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=22903&radius=50&service=medicaid")
+    items = page.select("li.result")
+    assert items
+    for item in items:
+        assert [b.get_text() for b in item.select("li.matched")] == ["Medicaid"]
+
+
+def test_export_links_carry_the_search_but_not_its_page(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=22903&radius=25&service=medicaid&per_page=5&page=2")
+    links = {a.get_text(): a["href"] for a in page.select("p.export-links a")}
+    assert set(links) == {"CSV", "Excel", "printable PDF", "HSDS JSON", "HSDS data package"}
+    suffixes = ("csv", "xlsx", "pdf", "hsds.json", "hsds.zip")
+    for href, suffix in zip(links.values(), suffixes, strict=True):
+        parts = urlsplit(href)
+        assert parts.path == f"/export/facilities.{suffix}"
+        query = parse_qs(parts.query)
+        assert query == {"near": ["22903"], "radius": ["25"], "service": ["medicaid"]}
+    assert client.get(links["CSV"]).status_code == 200
+
+
+def test_site_chrome_follows_each_request_language(client: FlaskClient) -> None:
+    def nav(url: str) -> str:
+        return soup(client, url).select_one("header.site-header nav").get_text(" ", strip=True)
+
+    english = nav("/?lang=en")
+    spanish = nav("/?lang=es")
+    assert "Find a meeting" in english and "Find a meeting" not in spanish
+    assert nav("/?lang=en") == english and nav("/laws?lang=es") == spanish
+
+
+def test_more_filters_show_the_choice_of_each_request(app: Flask, client: FlaskClient) -> None:
+    def chosen(url: str) -> tuple[bool, list[str], list[str]]:
+        form = soup(client, url).select_one("form.search-form")
+        more = form.select_one("details.more-filters")
+        selected = [str(o["value"]) for o in more.select("option[selected]")]
+        laws = [str(i["value"]) for i in form.select("input[name=law][checked]")]
+        return bool(more.has_attr("open")), selected, laws
+
+    assert chosen("/search?near=22903&service=medicaid&law=unregulated") == (
+        True,
+        ["medicaid"],
+        ["unregulated"],
+    )
+    assert chosen("/search?near=22903") == (False, [], [])
+    assert chosen("/search?near=22903&service=medicaid&law=unregulated")[1] == ["medicaid"]
+    assert len(app.extensions["fragment_cache"]) >= 2, "drawn once per choice, then reused"
+
+
+def test_fragments_are_drawn_afresh_while_templates_reload(db_url: str) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(db_url, TEMPLATES_AUTO_RELOAD=True)
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert len(app.extensions["fragment_cache"]) == 0
+    app.extensions["engine"].dispose()
