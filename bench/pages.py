@@ -1,7 +1,8 @@
 """Results-page render time next to the bare search call, and the home page's weight.
 
 Loads N synthetic facilities (default 100k; benchmark database only, never served) with
-bench/search.py's loader, then for the same origins (25-mile searches, 25 results per page):
+bench/search.py's loader and the shipped law snapshot (so each result has its law badge), then
+for the same origins (25-mile searches, 25 results per page):
 
   search  the project's search call alone (locator.search.find_nearby, fresh session);
   page    GET /search?lat=…&lon=…&radius=25 through the app (parsing, search, template,
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,6 +37,7 @@ from locator import create_app
 from locator.db import make_engine, migrate
 from locator.geo import Point
 from locator.search import FacilityQuery, find_nearby
+from scrapers.law_snapshot import seed_laws
 
 ASSET = re.compile(r'<(?:link|script|img)\b[^>]*?(?:href|src)="(/[^"]+)"')
 
@@ -61,6 +64,21 @@ def timed(
                 run(point)
                 out[index].append((time.perf_counter() - started) * 1000)
     return out
+
+
+def give_law_badges(engine: Engine) -> None:
+    """Load the shipped kratom-law snapshot and put the synthetic rows in real places.
+
+    Every result then carries its state's law badge, as served pages do (bench/search.py's
+    rows sit in state "ZZ", which has none), and every 40th row lies in a city with a local
+    rule of its own (Spokane, WA), the costlier badge.
+    """
+    seed_laws(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE facility SET state = 'VA', city = 'Testville'"))
+        connection.execute(
+            text("UPDATE facility SET state = 'WA', city = 'Spokane' WHERE id % 40 = 0")
+        )
 
 
 def page_weight(client: FlaskClient, url: str) -> tuple[int, dict[str, int]]:
@@ -94,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(engine)
         data = make_dataset(args.rows, "clustered", rng)
         load(engine, data, rng)
+        give_law_badges(engine)
         app = create_app({"DATABASE_URL": url, "TESTING": True, "PAGE_SIZE": 25})
         client = app.test_client()
         points = origins(data, "clustered", args.searches, rng)

@@ -8,7 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -108,3 +108,19 @@ def include_object(
     written by hand in migration 0002, so autogenerate must neither drop nor compare them.
     """
     return not (type_ == "index" and name and name.startswith("ix_spatial_"))
+
+
+def driver_rows(
+    connection: Connection, sql: str, values: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Run driver-ready SQL on the driver's own cursor, inside the connection's transaction.
+
+    For the hot reads of every results page (the ranked page, the law lookups): SQLAlchemy's
+    result machinery cost as much as the queries themselves (bench/search.py, bench/pages.py).
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, values or {})
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

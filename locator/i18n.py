@@ -12,8 +12,9 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, request
-from flask_babel import get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, Response, current_app, g, request
+from flask_babel import get_locale, get_translations, gettext
 
 from locator.errors import Choices, LocatorError, Message, Term
 from locator.gazetteer import Place
@@ -77,10 +78,21 @@ def localize(value: Any) -> str:
     if isinstance(value, Message):
         return _fill(value.template, value.params)
     if isinstance(value, Term):
-        return str(gettext(str(value)))
+        return request_translations().ugettext(str(value))
     if isinstance(value, Choices):
         return f" {gettext('or')} ".join(f"“{item}”" for item in value)
-    return str(gettext(str(value))) if value else ""
+    return request_translations().ugettext(str(value)) if value else ""
+
+
+def request_translations() -> NullTranslations:
+    """Return the request's catalogue, looked up once per request.
+
+    Flask-Babel looks it up again for every string; a results page has ~100 of them.
+    """
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found  # type: ignore[no-any-return]
 
 
 def localized_place(place: Place) -> Place:

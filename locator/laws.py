@@ -13,11 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from locator.db import driver_rows
 from locator.errors import N_, BadQueryError, NotFoundError
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.states import all_states, state_name
@@ -222,8 +224,12 @@ def all_laws(*, session: Session) -> list[StateLaw]:
 
 
 def statuses_by_state(*, session: Session) -> dict[str, str]:
-    """Return state code -> status for every row (for result badges)."""
-    rows = session.execute(select(col(StateLaw.state), col(StateLaw.status)))
+    """Return state code -> status for every row (for result badges).
+
+    Read on the driver's cursor: every results page asks, and the ORM round was a tenth of
+    the page (bench/pages.py).
+    """
+    rows = driver_rows(session.connection(), "SELECT state, status FROM state_law")
     return {state: status for state, status in rows}
 
 
@@ -237,24 +243,46 @@ def local_restrictions(*, session: Session, state: str) -> list[LocalRestriction
     return list(found)
 
 
-LocalIndex = dict[tuple[str, str], list[LocalRestriction]]
+@dataclass(frozen=True, slots=True)
+class LocalRule:
+    """A city or county kratom rule as a listing's law badge shows it."""
+
+    state: str
+    place: str
+    county: str
+    kind: str
+    source_url: str
+    unconfirmed: bool
+
+
+LocalIndex = dict[tuple[str, str], list[LocalRule]]
 
 
 def local_index(*, session: Session) -> LocalIndex:
-    """Index every city and county rule by (state, folded place or county name)."""
+    """Index every city and county rule by (state, folded place or county name).
+
+    The rows are read on every call (so a change shows at once), but the index is rebuilt
+    only when they differ from the last ones seen: every results page asks for it, and
+    loading ~90 rules through the ORM cost more than the page's search.
+    """
+    sql = "SELECT state, place, county, kind, source_url, unconfirmed FROM local_restriction"
+    return _indexed(tuple(driver_rows(session.connection(), f"{sql} ORDER BY id")))
+
+
+@lru_cache(maxsize=4)
+def _indexed(rows: tuple[tuple[Any, ...], ...]) -> LocalIndex:
     index: LocalIndex = {}
-    for rule in session.scalars(select(LocalRestriction)):
-        for name in (rule.place, _county_name(rule.county)):
+    for state, place, county, kind, source_url, unconfirmed in rows:
+        rule = LocalRule(state, place, county, kind, source_url, bool(unconfirmed))
+        for name in (place, _county_name(county)):
             if name:
-                index.setdefault((rule.state, fold_place(name)), []).append(rule)
+                index.setdefault((state, fold_place(name)), []).append(rule)
     return index
 
 
-def local_rules_for(
-    index: LocalIndex, state: str, city: str, county: str = ""
-) -> list[LocalRestriction]:
+def local_rules_for(index: LocalIndex, state: str, city: str, county: str = "") -> list[LocalRule]:
     """Return the known rules of a listing's city or county (a place's own rules first)."""
-    found: list[LocalRestriction] = []
+    found: list[LocalRule] = []
     for name in (city, _county_name(county)):
         for rule in index.get((state, fold_place(name)), []) if name else []:
             if rule not in found:

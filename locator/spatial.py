@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from locator.db import driver_rows
 from locator.geo import Point, bounding_boxes, lat_bands, min_dot, unit_vector
 
 DOT = "(t.geo_x * :ux + t.geo_y * :uy + t.geo_z * :uz)"
@@ -65,14 +66,7 @@ def ranked_page(
         offset=offset,
         params=params,
     )
-    # The driver's own cursor, inside the connection's transaction: SQLAlchemy's result
-    # machinery cost as much as the query on this hot path (bench/search.py).
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, values)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+    return driver_rows(connection, sql, values)
 
 
 def page_statement(

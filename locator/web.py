@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
-from babel.support import NullTranslations
 from flask import (
     Flask,
     Response,
@@ -18,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from jinja2 import Template
 from markupsafe import Markup, escape
@@ -32,12 +31,12 @@ from locator.laws import (
     LOCAL_KINDS,
     STATUS_INFO,
     LocalIndex,
+    LocalRule,
     local_index,
     local_rules_for,
     statuses_by_state,
 )
 from locator.laws import badge as law_badge
-from locator.models import LocalRestriction
 from locator.states import state_name
 from locator.taxonomy import FACILITY_TYPES, GROUPS, categories_in, category
 
@@ -69,11 +68,10 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RowIdConverter
     Babel(app, locale_selector=i18n.choose_locale)
     i18n.init_app(app)
-    # Flask-Babel looks the catalogue up again for every string; a results page has ~300.
-    # Look it up once per request (a fifth of the page's render time; bench/pages.py).
+    # The catalogue is looked up once per request (a fifth of the page; bench/pages.py).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda text, **values: _translations().ugettext(text),
-        lambda one, many, n, **values: _translations().ungettext(one, many, n),
+        lambda text, **values: i18n.request_translations().ugettext(text),
+        lambda one, many, n, **values: i18n.request_translations().ungettext(one, many, n),
         newstyle=True,
     )
     from locator.views import (
@@ -146,13 +144,6 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
 
 
-def _translations() -> NullTranslations:
-    found = g.get("_translations")
-    if found is None:
-        found = g._translations = get_translations()
-    return found  # type: ignore[no-any-return]
-
-
 def translate_label(text: str) -> str:
     """Translate a label from the vocabulary (service, group), remembered for the request.
 
@@ -163,7 +154,7 @@ def translate_label(text: str) -> str:
         memo = g._labels = {}
     found = memo.get(text)
     if found is None:
-        found = memo[text] = _translations().ugettext(text)
+        found = memo[text] = i18n.request_translations().ugettext(text)
     return found
 
 
@@ -302,7 +293,7 @@ def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, A
     return {"status": status, "badge": law_badge(status), "url": url, "local": local}
 
 
-def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRestriction]:
+def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRule]:
     """Return the known kratom rules of a listing's city or county (index read once a request)."""
     return local_rules_for(local_law_index(), state, city, county)
 

@@ -332,6 +332,30 @@ def test_a_listing_in_a_city_with_its_own_rule_shows_it(web: FlaskClient, law_ap
     ]
 
 
+def test_a_changed_local_rule_shows_on_the_next_results_page(
+    web: FlaskClient, law_app: Flask
+) -> None:
+    from sqlalchemy import text
+
+    from tests.utils.facilities import add_sites, site
+
+    engine = law_app.extensions["engine"]
+    add_sites(engine, [site("Spokane clinic", 47.6588, -117.4260, state="WA", city="Spokane")])
+    url = "/search?lat=47.6588&lon=-117.4260&radius=5"
+    shown = soup(web.get(url)).select_one("span.local-law").get_text()
+    assert shown == "Local rule in Spokane: ban"
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE local_restriction SET unconfirmed = :yes WHERE place = 'Spokane'"),
+            {"yes": True},
+        )
+    shown = soup(web.get(url)).select_one("span.local-law").get_text()
+    assert shown == "Local rule in Spokane: ban (unconfirmed)"
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM local_restriction WHERE place = 'Spokane'"))
+    assert soup(web.get(url)).select_one("span.local-law") is None
+
+
 def test_sorting_by_confidence_puts_rows_with_none_last(web: FlaskClient) -> None:
     rows = soup(web.get("/laws?sort=confidence")).select("table.law-table tbody tr")
     assert rows[0]["data-state"] == "AL"
