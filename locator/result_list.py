@@ -3,7 +3,7 @@
 A results page shows 25 facilities, and the Jinja loop that drew them (three url_for calls,
 a macro, a filter and ~30 escaped values each) was half of the page's server time: the page
 took 4.8x the search call at p95 where issue 6 allows 3x (bench/pages.py). Here each row is
-one f-string whose every listing value passes through :func:`e` (escape), the
+one f-string (:func:`_row`) whose every listing value passes through :func:`e` (escape), the
 repeated words are translated once a page and the links are built from one URL per page.
 The markup is the one the template had, so its tests, styles and scripts see no change.
 """
@@ -11,6 +11,7 @@ The markup is the one the template had, so its tests, styles and scripts see no 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from locator.errors import N_
-from locator.laws import local_rules_for
+from locator.laws import LocalIndex, local_rules_for
 from locator.search import FacilityHit, FacilityQuery, SearchPage
 from locator.taxonomy import CATEGORIES, GROUPS, Category, categories_for_bits, category_mask
 from locator.web import (
@@ -34,6 +35,7 @@ from locator.web import (
 # A row id no listing has (RowIdConverter allows up to 2**31 - 1): the page builds each link
 # once with it and puts every row's id in its place.
 _SENTINEL = 2**31 - 1
+_SENTINEL_TEXT = str(_SENTINEL)
 
 
 def _mask_of(groups: tuple[str, ...]) -> tuple[int, int]:
@@ -65,71 +67,93 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
     """
     if not page.hits:
         return Markup("")
-    w = _words()
-    unit = page.query.unit
-    sentinel = str(_SENTINEL)
-    detail = url_for("facilities.detail", facility_id=_SENTINEL)
-    report = url_for("reports.form", kind="facilities", listing_id=_SENTINEL)
-    matched = "".join(
-        f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
+    parts = _PageParts(
+        words=_words(),
+        unit=page.query.unit,
+        detail=url_for("facilities.detail", facility_id=_SENTINEL),
+        report=url_for("reports.form", kind="facilities", listing_id=_SENTINEL),
+        matched="".join(
+            f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
+        ),
+        locale=str(get_locale()),
+        law_lines=_LawLines(law_badge, law_statuses(), local_law_index()),
     )
-    statuses = law_statuses()
-    local_rules = local_law_index()
-    state_badges: dict[str, str] = {}
-    locale = str(get_locale())
+    return Markup("".join(_row(hit, parts) for hit in page.hits))  # noqa: S704 - see _row
 
-    def law_line(hit: FacilityHit) -> str:
+
+@dataclass(frozen=True, slots=True)
+class _PageParts:
+    """What every row of one page shares: words, link patterns, matched filters."""
+
+    words: dict[str, str]
+    unit: str
+    detail: str
+    report: str
+    matched: str
+    locale: str
+    law_lines: _LawLines
+
+
+class _LawLines:
+    """Draw a listing's law line; a state's badge once a page unless a local rule applies."""
+
+    def __init__(self, badge: LawBadge, statuses: dict[str, str], index: LocalIndex) -> None:
+        self._badge, self._statuses, self._index = badge, statuses, index
+        self._by_state: dict[str, str] = {}
+
+    def __call__(self, hit: FacilityHit) -> str:
         if not hit.state:
             return ""
-        rules = local_rules_for(local_rules, hit.state, hit.city)
+        rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
-            badge = str(law_badge(hit.state, statuses, rules))
-        elif (badge := state_badges.get(hit.state, "")) == "":
-            badge = state_badges[hit.state] = str(law_badge(hit.state, statuses, ()))
+            badge = str(self._badge(hit.state, self._statuses, rules))
+        elif (badge := self._by_state.get(hit.state, "")) == "":
+            badge = self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
         return f'<p class="law-line">{badge}</p>\n  '
 
-    rows = []
-    for hit in page.hits:
-        ident = str(hit.id)
-        name = e(hit.name)
-        coordinates = (
-            f' data-lat="{hit.latitude}" data-lon="{hit.longitude}" data-name="{name}"'
-            if hit.latitude is not None and hit.longitude is not None
-            else ""
-        )
-        name2 = f'<span class="name2"> — {e(hit.name2)}</span>' if hit.name2 else ""
-        street = e(f"{hit.street1}, {hit.street2}" if hit.street2 else hit.street1)
-        call = (
-            f'<a class="call" href="{e(tel_href(hit.phone))}">{w["call"]} {e(hit.phone)}</a>\n    '
-            if hit.phone
-            else ""
-        )
-        website = (
-            f'<a href="{e(hit.website)}" rel="noopener nofollow">{w["website"]}</a>\n    '
-            if hit.website
-            else ""
-        )
-        directions = e(directions_url(hit.street1, hit.city, hit.state, hit.zip))
-        seen = hit.last_seen.isoformat()
-        rows.append(
-            f'<li class="result" id="facility-{ident}" tabindex="-1"{coordinates}>\n'
-            f'  <h3><a href="{e(detail.replace(sentinel, ident))}">{name}</a>{name2}</h3>\n'
-            f"  {_distance(hit, unit, w)}"
-            f'<p class="address">{street}<br>{e(hit.city)}, {e(hit.state)} {e(hit.zip)}</p>\n'
-            f'  {law_line(hit)}<ul class="badges" aria-label="{w["services"]}">'
-            f"{_badges(hit, w, locale)}{matched}</ul>\n"
-            '  <p class="actions">\n'
-            f'    {call}<a href="{directions}" rel="noopener">{w["directions"]}</a>\n'
-            f'    {website}<a class="report-link" href="{e(report.replace(sentinel, ident))}">'
-            f"{w['report']}</a>\n"
-            f'    <button type="button" class="add-referral" data-add-referral="f{ident}" hidden>'
-            f"{w['add']}</button>\n"
-            "  </p>\n"
-            f'  <p class="provenance">{w["source"]} {e(hit.source_note)} {w["last_seen"]} '
-            f'<time datetime="{seen}">{seen}</time>.</p>\n'
-            "</li>\n"
-        )
-    return Markup("".join(rows))  # noqa: S704 - every value in it went through e()
+
+def _row(hit: FacilityHit, parts: _PageParts) -> str:
+    """Return one result's ``<li>``: every listing value goes through :func:`e`."""
+    w, ident = parts.words, str(hit.id)
+    name = e(hit.name)
+    coordinates = (
+        f' data-lat="{hit.latitude}" data-lon="{hit.longitude}" data-name="{name}"'
+        if hit.latitude is not None and hit.longitude is not None
+        else ""
+    )
+    name2 = f'<span class="name2"> — {e(hit.name2)}</span>' if hit.name2 else ""
+    street = e(f"{hit.street1}, {hit.street2}" if hit.street2 else hit.street1)
+    call = (
+        f'<a class="call" href="{e(tel_href(hit.phone))}">{w["call"]} {e(hit.phone)}</a>\n    '
+        if hit.phone
+        else ""
+    )
+    website = (
+        f'<a href="{e(hit.website)}" rel="noopener nofollow">{w["website"]}</a>\n    '
+        if hit.website
+        else ""
+    )
+    directions = e(directions_url(hit.street1, hit.city, hit.state, hit.zip))
+    detail = e(parts.detail.replace(_SENTINEL_TEXT, ident))
+    report = e(parts.report.replace(_SENTINEL_TEXT, ident))
+    seen = hit.last_seen.isoformat()
+    return (
+        f'<li class="result" id="facility-{ident}" tabindex="-1"{coordinates}>\n'
+        f'  <h3><a href="{detail}">{name}</a>{name2}</h3>\n'
+        f"  {_distance(hit, parts.unit, w)}"
+        f'<p class="address">{street}<br>{e(hit.city)}, {e(hit.state)} {e(hit.zip)}</p>\n'
+        f'  {parts.law_lines(hit)}<ul class="badges" aria-label="{w["services"]}">'
+        f"{_badges(hit, w, parts.locale)}{parts.matched}</ul>\n"
+        '  <p class="actions">\n'
+        f'    {call}<a href="{directions}" rel="noopener">{w["directions"]}</a>\n'
+        f'    {website}<a class="report-link" href="{report}">{w["report"]}</a>\n'
+        f'    <button type="button" class="add-referral" data-add-referral="f{ident}" hidden>'
+        f"{w['add']}</button>\n"
+        "  </p>\n"
+        f'  <p class="provenance">{w["source"]} {e(hit.source_note)} {w["last_seen"]} '
+        f'<time datetime="{seen}">{seen}</time>.</p>\n'
+        "</li>\n"
+    )
 
 
 def _asked(query: FacilityQuery) -> list[Category]:
