@@ -107,8 +107,10 @@ class _LawLines:
         rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
             badge = str(self._badge(hit.state, self._statuses, rules))
-        elif (badge := self._by_state.get(hit.state, "")) == "":
-            badge = self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
+        else:
+            if hit.state not in self._by_state:
+                self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
+            badge = self._by_state[hit.state]
         return f'<p class="law-line">{badge}</p>\n  '
 
 

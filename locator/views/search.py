@@ -14,6 +14,7 @@ from locator.db import get_session
 from locator.errors import BadQueryError
 from locator.i18n import error_message, localized_place
 from locator.search import find_nearby
+from locator.views.exports import FORMATS
 from locator.views.params import list_param, parse_search
 
 bp = Blueprint("search", __name__)
@@ -69,9 +70,6 @@ def results() -> tuple[str, int] | str | Response:
     )
 
 
-EXPORT_SUFFIXES = ("csv", "xlsx", "pdf", "hsds.json", "hsds.zip")
-
-
 def export_links(args: MultiDict[str, str]) -> dict[str, str]:
     """Return the URL exporting every result of this search, per format suffix.
 
@@ -83,7 +81,7 @@ def export_links(args: MultiDict[str, str]) -> dict[str, str]:
     keep.pop("per_page", None)
     path, mark, query = url_for("exports.facilities", suffix="csv", **keep).partition("?")
     stem = path.removesuffix("csv")
-    return {suffix: f"{stem}{suffix}{mark}{query}" for suffix in EXPORT_SUFFIXES}
+    return {fmt.suffix: f"{stem}{fmt.suffix}{mark}{query}" for fmt in FORMATS.values()}
 
 
 def _form_with_error(exc: BadQueryError) -> str:
