@@ -3,6 +3,8 @@ as an argument, so a password stays out of the shell history and the process lis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask.cli import with_appcontext
 from sqlmodel import Session
@@ -22,16 +24,7 @@ def admin_group() -> None:
 @with_appcontext
 def create_user_command(name: str) -> None:
     """Create the admin NAME; the password is asked for twice."""
-    password = _ask_password()
-    with Session(get_engine()) as session:
-        try:
-            admin_users.create_user(session=session, username=name, password=password)
-            admin_users.record(
-                session=session, username="(command line)", action="create_user", target=name
-            )
-            session.commit()
-        except LocatorError as exc:
-            raise click.ClickException(str(exc)) from exc
+    _change_account(admin_users.create_user, "create_user", name)
     click.echo(f"Created the admin {name}. Sign in at /admin/login.")
 
 
@@ -40,17 +33,22 @@ def create_user_command(name: str) -> None:
 @with_appcontext
 def set_password_command(name: str) -> None:
     """Give the admin NAME a new password (their open sessions end)."""
+    _change_account(admin_users.set_password, "set_password", name)
+    click.echo(f"Changed the password of {name}.")
+
+
+def _change_account(change: Callable[..., object], action: str, name: str) -> None:
+    """Ask for a password, apply ``change`` to the admin NAME and audit it, in one commit."""
     password = _ask_password()
     with Session(get_engine()) as session:
         try:
-            admin_users.set_password(session=session, username=name, password=password)
+            change(session=session, username=name, password=password)
             admin_users.record(
-                session=session, username="(command line)", action="set_password", target=name
+                session=session, username="(command line)", action=action, target=name
             )
             session.commit()
         except LocatorError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"Changed the password of {name}.")
 
 
 def _ask_password() -> str:
