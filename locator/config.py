@@ -325,6 +325,13 @@ SETTINGS: tuple[Setting, ...] = (
         'States the live import sweeps, e.g. ["VA", "MD"]; empty = every state and territory.',
     ),
     Setting(
+        "refresh_max_retire_share",
+        0.2,
+        "Largest share (0-1) of a source's active listings a full refresh may retire; a refresh "
+        "that would retire more is refused, nothing changed, unless run with --force.",
+        minimum=0.0,
+    ),
+    Setting(
         "schedule_samhsa",
         "0 2 * * 1",
         "Cron line of the weekly FindTreatment.gov refresh; empty = off.",

@@ -72,6 +72,38 @@ class Facility(SQLModel, table=True):
     content_hash: str = Field(default="", max_length=64)
 
 
+class FacilitySource(SQLModel, table=True):
+    """What one source says about one facility: its record, dates and whether it still lists it.
+
+    A facility is the union of its active contributions (scrapers/facilities.py merges them in
+    a fixed order, newest source first), so re-importing one source changes only its own row
+    here, and a source that stops listing a site withdraws only its own contribution.
+    """
+
+    __tablename__ = "facility_source"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key", name="uq_facility_source_source_key"),
+        Index("ix_facility_source_facility", "facility_id"),
+        Index("ix_facility_source_active", "source", "active", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: int = Field(foreign_key="facility.id", ondelete="CASCADE")
+    source: str = Field(max_length=64)
+    source_key: str = Field(max_length=64)
+    source_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_url: str = Field(default="", max_length=500)
+    state: str = Field(default="", max_length=2)
+    # The date the source's data describes (a directory's publication, a sweep's day): the
+    # merge puts the newest first.
+    as_of: date
+    first_seen: date
+    last_seen: date
+    active: bool = True
+    content_hash: str = Field(default="", max_length=64)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ServiceCode(SQLModel, table=True):
     """One SAMHSA service code of one vintage of the codebook."""
 
@@ -297,6 +329,7 @@ class ImportRun(SQLModel, table=True):
     unchanged: int = 0
     deactivated: int = 0
     rejected: int = 0
+    merged: int = 0  # rows folded into a site another row or source also lists (migration 0010)
     rejects: list[dict[str, Any]] = _json_list()
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Service names/codes no codebook knows, kept raw on the facilities: how many rows carried

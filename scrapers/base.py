@@ -50,6 +50,10 @@ class FetchError(ImportError_):
     """The source could not be fetched (network failure, error status, error page)."""
 
 
+class RefreshRefused(ImportError_):
+    """A full refresh would act on doubtful input or retire too much; nothing was changed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A row that was not imported, with what identifies it and why."""
@@ -111,6 +115,9 @@ class ImportReport:
     unchanged: int = 0
     deactivated: int = 0
     rejected: int = 0
+    # Rows folded into a site that another row of this input or another source also lists.
+    merged: int = 0
+    refresh_skipped: str = ""  # why a full refresh retired nothing (input with parse problems)
     rejects: list[Rejected] = field(default_factory=list)
     error: str = ""
     run_id: int | None = None
@@ -126,7 +133,7 @@ class ImportReport:
         text = (
             f"{self.source}: {self.status} — fetched {self.fetched}, inserted {self.inserted}, "
             f"updated {self.updated}, unchanged {self.unchanged}, "
-            f"deactivated {self.deactivated}, rejected {self.rejected}"
+            f"deactivated {self.deactivated}, rejected {self.rejected}, merged {self.merged}"
         )
         if self.unknown_names:
             top = ", ".join(f"{name} ({n})" for name, n in self.unknown_names.most_common(5))
@@ -134,6 +141,8 @@ class ImportReport:
                 f"\nunknown service names kept raw: {len(self.unknown_names)} distinct "
                 f"on {sum(self.unknown_names.values())} rows — {top}"
             )
+        if self.refresh_skipped:
+            text += f"\n{self.refresh_skipped}"
         if self.error:
             text += f"\nerror: {self.error}"
         for rejected in self.rejects[:20]:
@@ -168,6 +177,9 @@ def run_import(
     full_refresh: bool = False,
     allow_empty: bool = False,
     progress: Callable[[int], None] | None = None,
+    prepare: Callable[[Session], object] | None = None,
+    max_retire_share: float = 1.0,
+    force: bool = False,
 ) -> ImportReport:
     """Import ``items`` into the store in one transaction and record an ImportRun.
 
@@ -177,6 +189,9 @@ def run_import(
             scope), so stored rows not among them become inactive.
         allow_empty: a source that can legitimately be empty (declared, never assumed).
         progress: called with the number of rows read so far.
+        prepare: writes that belong to this run's transaction (e.g. a file's codebook).
+        max_retire_share: a full refresh that would retire more than this share of the
+            source's active rows is refused, unless ``force``.
 
     Raises:
         ImportError_: the run failed; nothing was written but the failed ImportRun.
@@ -196,13 +211,14 @@ def run_import(
                     f"The {source} feed held no usable rows "
                     f"({report.fetched} read, {report.rejected} rejected); nothing was changed."
                 )
+            if prepare is not None:
+                prepare(session)
             active_before = writer.active_ids(session) if full_refresh else set()
             seen = _write(session, merged, writer, report, seen_on)
-            if full_refresh:
-                missing = sorted(active_before - seen)
-                for start in range(0, len(missing), BATCH_SIZE):
-                    writer.deactivate(session, missing[start : start + BATCH_SIZE])
-                report.deactivated = len(missing)
+            report.merged += getattr(writer, "joined", 0)
+            if full_refresh and _refresh_input_clean(report):
+                share = 1.0 if force else max_retire_share
+                report.deactivated = _retire(session, writer, active_before, seen, share)
             session.commit()
         report.status = "partial" if report.rejected else "ok"
         _refresh_statistics(engine, writer, report)
@@ -215,6 +231,49 @@ def run_import(
     finally:
         _finish_run(engine, report)
     return report
+
+
+def _retire(
+    session: Session, writer: Writer[Any], active_before: set[int], seen: set[int], share: float
+) -> int:
+    """Deactivate the rows a full refresh no longer lists; return how many."""
+    also_seen = getattr(writer, "also_seen", None)
+    if also_seen is not None:
+        seen = seen | also_seen(session, seen)
+    missing = sorted(active_before - seen)
+    _refresh_share_allowed(len(missing), len(active_before), share)
+    for start in range(0, len(missing), BATCH_SIZE):
+        writer.deactivate(session, missing[start : start + BATCH_SIZE])
+    return len(missing)
+
+
+def _refresh_input_clean(report: ImportReport) -> bool:
+    """Say whether a full refresh may retire rows: never when the input had parse problems.
+
+    A row that could not be read is not a site the source stopped listing, so nothing is
+    retired; what could be read is still added and updated, and the report says why.
+    """
+    if not report.rejected:
+        return True
+    first = report.rejects[0]
+    report.refresh_skipped = (
+        f"full refresh not applied: {report.rejected} rows could not be read (first: "
+        f"{first.row}: {first.reason}), so nothing was retired. Fix the input and run the "
+        "refresh again."
+    )
+    return False
+
+
+def _refresh_share_allowed(missing: int, active: int, share: float) -> None:
+    """Refuse a full refresh that would retire more than ``share`` of the active rows."""
+    if not active or missing / active <= share:
+        return
+    raise RefreshRefused(
+        f"This full refresh would retire {missing} of the {active} active listings "
+        f"({missing / active:.0%}), more than the {share:.0%} allowed (refresh_max_retire_share). "
+        "Nothing was changed. If the source really stopped listing them, run it again with "
+        "--force."
+    )
 
 
 def _refresh_statistics(engine: Engine, writer: Writer[Any], report: ImportReport) -> None:
@@ -237,6 +296,7 @@ def _fail(report: ImportReport, message: str) -> None:
     report.status = "failed"
     report.error = message
     report.inserted = report.updated = report.unchanged = report.deactivated = 0
+    report.merged = 0
 
 
 @contextmanager
@@ -274,7 +334,11 @@ def _collect(
             report.unknown_names[f"{category}: {name}"] += 1
         key = item.source_key
         previous = merged.get(key)
-        merged[key] = item if previous is None else writer.merge(previous, item)
+        if previous is None:
+            merged[key] = item
+        else:
+            merged[key] = writer.merge(previous, item)
+            report.merged += 1
     return merged
 
 
@@ -344,6 +408,9 @@ def _close_interrupted_runs(session: Session, source: str) -> None:
         session.add(run)
 
 
+_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deactivated", "rejected")
+
+
 def _finish_run(engine: Engine, report: ImportReport) -> None:
     with Session(engine) as session:
         run = session.get(ImportRun, report.run_id)
@@ -351,12 +418,21 @@ def _finish_run(engine: Engine, report: ImportReport) -> None:
             return
         run.finished_at = utcnow()
         run.status = report.status
-        for name in ("fetched", "inserted", "updated", "unchanged", "deactivated", "rejected"):
+        counts = (
+            "fetched",
+            "inserted",
+            "updated",
+            "unchanged",
+            "deactivated",
+            "rejected",
+            "merged",
+        )
+        for name in counts:
             setattr(run, name, getattr(report, name))
         run.rejects = [
             {"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_STORED_REJECTS]
         ]
-        run.error = report.error
+        run.error = report.error or report.refresh_skipped
         run.unknown_services = sum(report.unknown_names.values())
         run.unknown_names = dict(report.unknown_names.most_common(MAX_STORED_REJECTS))
         session.add(run)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -20,6 +21,9 @@ from scrapers import samhsa, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
 from scrapers.meeting_snapshot import seed_meetings
+
+if TYPE_CHECKING:  # openpyxl is imported only by the commands that read workbooks
+    from scrapers.samhsa_files import SamhsaFile
 
 
 @click.command("init")
@@ -84,21 +88,35 @@ def import_group() -> None:
     help="With --file: the file lists every facility, so stored ones it lacks become inactive.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --full-refresh: retire listings even beyond refresh_max_retire_share.",
+)
+@click.option(
     "--vintage",
     default="",
     help="Codebook vintage of a National Directory (default: nsumhss-<year in the file name>).",
 )
 @with_appcontext
 def import_samhsa(
-    path: Path | None, live: bool, states: tuple[str, ...], full_refresh: bool, vintage: str
+    path: Path | None,
+    live: bool,
+    states: tuple[str, ...],
+    full_refresh: bool,
+    force: bool,
+    vintage: str,
 ) -> None:
     """Import FindTreatment.gov facilities from a file or, with --live, from the API."""
     _one_mode(path, live)
     if states and not live:
         raise click.UsageError("--state goes with --live.")
+    if force and not (full_refresh or live):
+        raise click.UsageError("--force goes with --full-refresh or --live.")
     if path is None:
-        _import_samhsa_live(states)
+        _import_samhsa_live(states, force)
         return
+    from flask import current_app
+
     from scrapers import samhsa_files
 
     engine = get_engine()
@@ -106,29 +124,43 @@ def import_samhsa(
         found = samhsa_files.open_file(path, vintage)
     except ImportError_ as exc:
         raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
-    click.echo(f"Reading {path.name}: {found.describe()}.", err=True)
-    if found.kind == "directory":
-        loaded = samhsa_files.load_reference(engine, found.vintage, found.reference)
-        click.echo(f"Service Code Reference: {loaded} codes stored as {found.vintage}.", err=True)
+    click.echo(f"Reading {path.name}: {found.describe()}, as source {found.source}.", err=True)
     writer = FacilityWriter(
-        source=samhsa.SOURCE,
+        source=found.source,
         source_note=f"SAMHSA {found.describe()}, imported from the file {path.name}.",
         source_url=samhsa.SOURCE_URL,
+        family=samhsa.SOURCE,
+        as_of=found.as_of,
     )
     _report(
         lambda: run_import(
             engine,
-            source=samhsa.SOURCE,
+            source=found.source,
             items=samhsa_files.file_items(found),
             writer=writer,
             seen_on=date.today(),
             full_refresh=full_refresh,
             progress=_progress,
+            prepare=lambda session: _store_codebook(session, found),
+            max_retire_share=current_app.config["REFRESH_MAX_RETIRE_SHARE"],
+            force=force,
         )
     )
 
 
-def _import_samhsa_live(states: tuple[str, ...]) -> None:
+def _store_codebook(session: Session, found: SamhsaFile) -> None:
+    from scrapers.samhsa_files import store_reference
+
+    if found.reference:
+        changed = store_reference(session, found.vintage, found.reference)
+        click.echo(
+            f"Service Code Reference: {len(found.reference)} codes stored as {found.vintage} "
+            f"({changed} added or changed; the vintage keeps every publication's codes).",
+            err=True,
+        )
+
+
+def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
     from flask import current_app
 
     from scrapers import samhsa_api
@@ -153,7 +185,9 @@ def _import_samhsa_live(states: tuple[str, ...]) -> None:
         try:
             with job_lock(engine, "samhsa", hours=config["JOB_LOCK_HOURS"]):
                 _report(
-                    lambda: samhsa_api.import_live(engine, config, states=codes, on_sweep=swept)
+                    lambda: samhsa_api.import_live(
+                        engine, config, states=codes, on_sweep=swept, force=force
+                    )
                 )
         except JobBusyError as exc:
             raise click.ClickException(f"Not started: {exc}") from exc
@@ -193,6 +227,9 @@ def _report(run: Callable[[], ImportReport]) -> None:
     except ImportError_ as exc:
         raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
     click.echo(report.summary())
+    if report.refresh_skipped:
+        # The rows were stored, but the refresh asked for did not happen: a script must know.
+        raise click.ClickException("The full refresh was not applied (see above).")
 
 
 # -- meetings ------------------------------------------------------------------------------

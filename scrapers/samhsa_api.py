@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
 from locator.gazetteer import embedded_gazetteer
+from locator.models import FacilitySource
 from locator.states import State, all_states, find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
@@ -182,6 +184,7 @@ def import_live(
     client: HttpClient | None = None,
     on_sweep: Callable[[Sweep, int], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Sweep the states (all of them by default) and store what the API lists.
 
@@ -194,6 +197,7 @@ def import_live(
         config, min_interval=float(config["SAMHSA_REQUEST_INTERVAL_SECONDS"])
     )
     swept = frozenset(s.state.code for s in sweeps)
+    national = swept >= {state.code for state in all_states()}
     writer = FacilityWriter(
         source=SOURCE,
         source_note=(
@@ -201,7 +205,9 @@ def import_live(
             f"imported {date.today().isoformat()}."
         ),
         source_url=SOURCE_URL,
+        family=SOURCE,
         scope_states=swept,
+        retires=directory_sources(engine, options.service_type) if national else (),
     )
     return run_import(
         engine,
@@ -211,7 +217,28 @@ def import_live(
         seen_on=date.today(),
         full_refresh=True,
         progress=progress,
+        max_retire_share=float(config["REFRESH_MAX_RETIRE_SHARE"]),
+        force=force,
     )
+
+
+# Which published directories a complete sweep of each sType stands in for.
+_SWEEP_COVERS = {"SA": ("sa", "otp"), "MH": ("mh",), "BOTH": ("sa", "mh", "otp")}
+
+
+def directory_sources(engine: Engine, service_type: str) -> tuple[str, ...]:
+    """Name the stored directory sources a complete national sweep of ``service_type`` replaces.
+
+    The sweep lists every facility FindTreatment.gov has now, so a site it no longer lists
+    loses the old directories' contribution too; a site only another kind of directory lists
+    (an MH-only sweep and the SA directory) keeps it.
+    """
+    kinds = _SWEEP_COVERS[service_type]
+    with Session(engine) as session:
+        names = session.scalars(select(col(FacilitySource.source)).distinct())
+        return tuple(
+            sorted(n for n in names if n.startswith(f"{SOURCE}-") and n.split("-")[1] in kinds)
+        )
 
 
 def scheduled_samhsa(engine: Engine, config: Mapping[str, Any]) -> ImportReport:

@@ -34,8 +34,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import Engine, delete, insert
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from locator.gazetteer import embedded_gazetteer
 from locator.models import ServiceCode
@@ -43,7 +42,7 @@ from locator.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key
-from scrapers.samhsa import FACILITY_TYPES, parse_pages, us_coordinates, vocabulary
+from scrapers.samhsa import FACILITY_TYPES, SOURCE, parse_pages, us_coordinates, vocabulary
 
 EXPORT_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "latitude", "longitude")
 EXPORT_BASE = frozenset(
@@ -76,6 +75,9 @@ _CODE_SPLIT = re.compile(r"[\s*]+")
 _TRUE = frozenset({"1", "1.0", "y", "yes", "true", "x"})
 
 Row = Mapping[str, Any]
+# How a directory's file name says which directory it is (…_SA_Facilities_2022, 2025_SU_…).
+_SA_WORDS = frozenset({"sa", "su", "sud", "substance"})
+_MH_WORDS = frozenset({"mh", "mental"})
 # Marks a CSV row with fewer values than the header (see _csv_row); no header is named so.
 SHORT_ROW = "\x00short row"
 
@@ -88,6 +90,22 @@ class SamhsaFile:
     kind: str  # "api-json", "export", "directory"
     vintage: str = ""
     reference: list[dict[str, str]] = field(default_factory=list)
+    as_of: date | None = None  # a directory's publication date (the workbook's own)
+
+    @property
+    def source(self) -> str:
+        """Name the source the file's rows contribute as.
+
+        A National Directory is a publication of its own (``samhsa-sa-2022``), so importing the
+        mental-health directory never replaces what the substance-use one said; saved API
+        answers and site exports are FindTreatment.gov's listing, like the live sweep.
+        """
+        if self.kind != "directory":
+            return SOURCE
+        words = set(re.split(r"[^a-z0-9]+", self.path.stem.lower()))
+        kind = "sa" if words & _SA_WORDS else "mh" if words & _MH_WORDS else "directory"
+        year = self.vintage.rsplit("-", 1)[-1]
+        return f"{SOURCE}-{kind}-{year}"
 
     def describe(self) -> str:
         return {
@@ -122,7 +140,11 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
                     else []
                 )
                 return SamhsaFile(
-                    path, "directory", vintage or directory_vintage(path), _codebook(reference)
+                    path,
+                    "directory",
+                    vintage or directory_vintage(path),
+                    _codebook(reference),
+                    _date(workbook.properties.modified),
                 )
         finally:
             workbook.close()
@@ -254,25 +276,41 @@ def _record(
     )
 
 
-def load_reference(engine: Engine, vintage: str, reference: list[dict[str, str]]) -> int:
-    """Store a workbook's Service Code Reference as one codebook vintage (replacing it)."""
+def store_reference(session: Session, vintage: str, reference: list[dict[str, str]]) -> int:
+    """Add a workbook's Service Code Reference to its vintage, inside the import's transaction.
+
+    A vintage is the union of every publication that shares it (the SA and MH directories of
+    2022 list different codes): codes are added or updated, never removed.
+
+    Returns:
+        How many codes were added or changed.
+    """
     if not reference:
         return 0
-    rows = [
-        {
-            "vintage": vintage,
-            "code": row["service_code"],
+    stored = {
+        row.code: row
+        for row in session.scalars(select(ServiceCode).where(col(ServiceCode.vintage) == vintage))
+    }
+    changed = 0
+    for row in reference:
+        values = {
             "category_code": row["category_code"],
             "category_name": row["category_name"],
             "name": row["service_name"],
             "description": row.get("service_description", ""),
         }
-        for row in reference
-    ]
-    with engine.begin() as connection:
-        connection.execute(delete(ServiceCode).where(col(ServiceCode.vintage) == vintage))
-        connection.execute(insert(ServiceCode), rows)
-    return len(rows)
+        found = stored.get(row["service_code"])
+        if found is None:
+            found = ServiceCode(vintage=vintage, code=row["service_code"], **values)
+            stored[found.code] = found
+        elif all(getattr(found, key) == value for key, value in values.items()):
+            continue
+        for key, value in values.items():
+            setattr(found, key, value)
+        session.add(found)
+        changed += 1
+    session.flush()
+    return changed
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,10 @@ from scrapers.facilities import (
     merge_facilities,
 )
 from scrapers.law_snapshot import seed_laws
+from scrapers.samhsa_files import store_reference
 
 FORMAT = "treatment-locator/facility-snapshot/1"
-SNAPSHOT_DIR = DATA_DIR / "samhsa" / "snapshots"
+SNAPSHOT_DIR = DATA_DIR / "samhsa" / "national" / "snapshots"
 CODEBOOK_VINTAGES = {"service_codes_2018.csv": "2018", "service_codes_nsumhss.csv": "N-SUMHSS"}
 
 
@@ -78,17 +79,24 @@ def snapshot_records(data: dict[str, Any]) -> Iterator[FacilityRecord]:
 
 
 def load_snapshot(engine: Engine, path: Path) -> ImportReport:
-    """Import one snapshot file; its rows are dated by the snapshot's as-of date."""
+    """Import one snapshot file as its source's contribution, dated by its as-of date."""
     data = read_snapshot(path)
+    as_of = date.fromisoformat(data["as_of"])
     writer = FacilityWriter(
-        source=data["source"], source_note=data["source_note"], source_url=data["source_url"]
+        source=data["source"],
+        source_note=data["source_note"],
+        source_url=data["source_url"],
+        family=samhsa.SOURCE,
+        as_of=as_of,
     )
+    vintage, reference = data.get("vintage", ""), data.get("reference", [])
     return run_import(
         engine,
         source=f"{data['source']}-snapshot",
         items=snapshot_records(data),
         writer=writer,
-        seen_on=date.fromisoformat(data["as_of"]),
+        seen_on=as_of,
+        prepare=lambda session: store_reference(session, vintage, reference),
     )
 
 
@@ -121,15 +129,22 @@ def load_service_codes(engine: Engine) -> int:
     return len(rows)
 
 
-def seed(engine: Engine, *, only_if_empty: bool = True) -> list[ImportReport]:
-    """Load the codebooks, every facility snapshot and the kratom-law snapshot (on an empty
-    store, by default)."""
+def seed(
+    engine: Engine, *, only_if_empty: bool = True, snapshots: Iterable[Path] | None = None
+) -> list[ImportReport]:
+    """Load the codebooks, the facility snapshots and the kratom-law snapshot.
+
+    Args:
+        only_if_empty: load facilities only into a store that has none (the first run).
+        snapshots: the facility snapshots to load; default the national ones in data/.
+    """
     load_service_codes(engine)
     with Session(engine) as session:
         facilities = session.scalar(select(func.count()).select_from(Facility)) or 0
     reports = []
     if not (only_if_empty and facilities):
-        reports = [load_snapshot(engine, path) for path in sorted(SNAPSHOT_DIR.glob("*.json"))]
+        paths = sorted(SNAPSHOT_DIR.glob("*.json*")) if snapshots is None else list(snapshots)
+        reports = [load_snapshot(engine, path) for path in paths]
     ensure_service_bits(engine)
     seed_laws(engine, only_if_empty=only_if_empty)
     return reports

@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -97,6 +98,15 @@ def _pg_truncate(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+SAMPLE_SNAPSHOT = FIXTURES / "snapshots" / "findtreatment_2019-05-30_charlottesville.json"
+
+
+def seed_sample(engine: Engine, **options: bool) -> list[Any]:
+    """Seed the codebooks, laws and the 2019 Charlottesville sample (23 sites), not the
+    national data: most tests speak of that small, well-known town."""
+    return snapshot.seed(engine, snapshots=[SAMPLE_SNAPSHOT], **options)
+
+
 @pytest.fixture(scope="session")
 def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Build the migrated (and the migrated + seeded) database once per run."""
@@ -112,7 +122,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     engine.dispose()
     shutil.copy(paths["empty"], paths["seeded"])
     engine = make_engine(f"sqlite:///{paths['seeded']}")
-    snapshot.seed(engine)
+    seed_sample(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -124,7 +134,7 @@ def _database(kind: str, templates: dict[str, str], tmp_path: Path) -> Iterator[
         engine = make_engine(PG_URL)
         _pg_truncate(engine)
         if kind == "seeded":
-            snapshot.seed(engine)
+            seed_sample(engine)
         engine.dispose()
         yield PG_URL
         return

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from locator.models import Facility, FacilityService, ImportRun, ServiceCode
 from scrapers import snapshot
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SAMPLE_SNAPSHOT, seed_sample
 
-SNAPSHOT = snapshot.SNAPSHOT_DIR / "findtreatment_2019-05-30_charlottesville.json"
+SNAPSHOT = SAMPLE_SNAPSHOT
 
 
 def test_shipped_snapshot_is_what_our_parser_makes_of_the_real_response() -> None:
@@ -89,7 +89,7 @@ def test_telehealth_comes_from_tele_never_from_computerized_treatment(engine: En
 
 
 def test_seeding_twice_changes_nothing(engine: Engine) -> None:
-    (report,) = snapshot.seed(engine, only_if_empty=False)
+    (report,) = seed_sample(engine, only_if_empty=False)
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 23)
     with Session(engine) as session:
         runs = session.scalars(select(ImportRun).order_by(ImportRun.id)).all()
@@ -97,4 +97,4 @@ def test_seeding_twice_changes_nothing(engine: Engine) -> None:
 
 
 def test_seed_on_a_loaded_store_does_nothing(engine: Engine) -> None:
-    assert snapshot.seed(engine) == []
+    assert seed_sample(engine) == []

@@ -18,7 +18,7 @@ from locator.paths import DATA_DIR
 from scrapers.base import FeedSchemaError, run_import
 from scrapers.facilities import FacilityWriter
 from scrapers.samhsa import parse_row
-from scrapers.samhsa_files import file_items, load_reference, open_file
+from scrapers.samhsa_files import file_items, open_file, store_reference
 from tests.conftest import FIXTURES, make_app
 from tests.utils.facilities import store_snapshot
 from tests.utils.samhsa import v2_rows
@@ -43,15 +43,16 @@ DIRECTORY_COLUMNS = [
 
 def _import(engine: Engine, path: Path, **options: object):
     found = open_file(path)
-    if found.kind == "directory":
-        load_reference(engine, found.vintage, found.reference)
-    writer = FacilityWriter(source="samhsa", source_note=f"test import of {path.name}")
+    writer = FacilityWriter(
+        source=found.source, source_note=f"test import of {path.name}", family="samhsa"
+    )
     return run_import(
         engine,
-        source="samhsa",
+        source=found.source,
         items=file_items(found),
         writer=writer,
         seen_on=date(2026, 11, 1),
+        prepare=lambda session: store_reference(session, found.vintage, found.reference),
         **options,
     )
 

@@ -62,6 +62,7 @@ def _config(url: str, **extra: Any) -> dict[str, Any]:
         "HTTP_USER_AGENT": UA,
         "HTTP_TIMEOUT_SECONDS": 2.0,
         "HTTP_MAX_RETRIES": 2,
+        "REFRESH_MAX_RETIRE_SHARE": 0.2,
         **extra,
     }
 
