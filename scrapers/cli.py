@@ -127,7 +127,7 @@ def import_samhsa(
     click.echo(f"Reading {path.name}: {found.describe()}, as source {found.source}.", err=True)
     writer = FacilityWriter(
         source=found.source,
-        source_note=f"SAMHSA {found.describe()}, imported from the file {path.name}.",
+        source_note=f"{found.title} (imported from the file {path.name}).",
         source_url=samhsa.SOURCE_URL,
         family=samhsa.SOURCE,
         as_of=found.as_of,

@@ -114,6 +114,16 @@ class SamhsaFile:
             "directory": f"an N-SUMHSS National Directory workbook ({self.vintage})",
         }[self.kind]
 
+    @property
+    def title(self) -> str:
+        """Name the publication for people, with its date where the file gives one."""
+        kind = self.source.split("-")[1] if self.kind == "directory" else ""
+        title = {
+            "sa": "SAMHSA National Directory of Drug and Alcohol Use Treatment Facilities",
+            "mh": "SAMHSA National Directory of Mental Health Treatment Facilities",
+        }.get(kind, f"SAMHSA {self.describe().removeprefix('a ').removeprefix('an ')}")
+        return f"{title}, {self.as_of:%B %Y}" if self.as_of else title
+
 
 def open_file(path: Path, vintage: str = "") -> SamhsaFile:
     """Look inside ``path`` and say which kind of SAMHSA file it is.
