@@ -6,6 +6,7 @@ README.md): the same ten sites in the substance-use and the mental-health direct
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ MH = FIXTURES / "feeds" / "samhsa" / "National_Directory_MH_Facilities_2022_trim
 
 
 @pytest.fixture
-def cli_app(empty_db_url: str) -> Flask:
+def cli_app(empty_db_url: str) -> Iterator[Flask]:
     app = make_app(empty_db_url)
     yield app
     app.extensions["engine"].dispose()
