@@ -128,7 +128,7 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
     call = (
         f'<a class="call" href="{e(tel_href(hit.phone))}">{w["call"]} {e(hit.phone)}</a>\n    '
         if hit.phone
-        else ""
+        else f'<span class="no-phone">{w["no_phone"]}</span>\n    '
     )
     website = (
         f'<a href="{e(hit.website)}" rel="noopener nofollow">{w["website"]}</a>\n    '
@@ -187,7 +187,8 @@ def e(value: str) -> str:
 # The words every result repeats, translated (and escaped) once a page.
 _WORDS = {
     "away": N_("away"),
-    "approximate": N_("approximate"),
+    "approximate": N_("approximate location (ZIP area)"),
+    "no_phone": N_("Phone not listed in the source"),
     "services": N_("Services"),
     "unlisted": N_("Services not listed by the source"),
     "call": N_("Call"),

@@ -308,9 +308,9 @@ def union(contributions: list[_Contribution]) -> tuple[FacilityRecord, dict[str,
     if not active:
         return None
     record = reduce(merge_facilities, (FacilityRecord.from_json(c.record) for c in active))
-    notes = list(dict.fromkeys(c.source_note for c in active if c.source_note))
+    notes = list(dict.fromkeys(c.source_note.rstrip(".") for c in active if c.source_note))
     provenance = {
-        "source_note": " ".join(notes),
+        "source_note": "; ".join(notes) + "." if notes else "",
         "source_url": next((c.source_url for c in active if c.source_url), ""),
         "first_seen": min(c.first_seen for c in contributions),
         "last_seen": max(c.last_seen for c in active),

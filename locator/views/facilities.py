@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from locator.db import get_session
 from locator.errors import N_
-from locator.models import Facility, FacilityService, ServiceCode
+from locator.models import Facility, FacilityService, FacilitySource, ServiceCode
 from locator.taxonomy import CATEGORY_ORDER
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -34,6 +34,7 @@ def detail(facility_id: int) -> str:
     return render_template(
         "facility.html",
         facility=facility,
+        contributions=facility_sources(session=session, facility_id=facility_id),
         codes=codes,
         services=service_groups(session=session, codes=codes, unmapped=facility.unmapped_services),
     )
@@ -45,6 +46,14 @@ def facility_codes(*, session: Session, facility_id: int) -> frozenset[str]:
     return frozenset(session.scalars(query))
 
 
+def facility_sources(*, session: Session, facility_id: int) -> list[FacilitySource]:
+    """Return what each source said of a facility: sources that still list it first, newest
+    first."""
+    query = select(FacilitySource).where(col(FacilitySource.facility_id) == facility_id)
+    found = session.scalars(query).all()
+    return sorted(found, key=lambda c: (not c.active, -c.as_of.toordinal(), c.source))
+
+
 def service_groups(
     *, session: Session, codes: frozenset[str], unmapped: list[Any]
 ) -> list[tuple[str, list[str]]]:
@@ -52,12 +61,11 @@ def service_groups(
 
     Names the codebooks do not know are shown as the source wrote them, under their category.
     """
-    rows = session.scalars(select(ServiceCode).order_by(col(ServiceCode.vintage)))
+    rows = sorted(session.scalars(select(ServiceCode)), key=_vintage_rank)
     by_code: dict[str, ServiceCode] = {}
     category_names: dict[str, str] = {}
     for row in rows:
-        if row.vintage == "N-SUMHSS" or row.code not in by_code:
-            by_code[row.code] = row
+        by_code.setdefault(row.code, row)
         category_names.setdefault(row.category_code, row.category_name)
     grouped: dict[str, set[str]] = defaultdict(set)
     for code in codes:
@@ -72,3 +80,12 @@ def service_groups(
             grouped.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])
         )
     ]
+
+
+def _vintage_rank(row: ServiceCode) -> tuple[int, int]:
+    """Order codebooks newest first: SAMHSA's published N-SUMHSS workbooks (latest year
+    first), then the curated N-SUMHSS list, then the 2018 reference."""
+    year = row.vintage.removeprefix("nsumhss-")
+    if year != row.vintage and year.isdigit():
+        return (0, -int(year))
+    return (1 if row.vintage == "N-SUMHSS" else 2, 0)
