@@ -50,7 +50,7 @@ from locator.paths import DATA_DIR
 from locator.states import find_state
 from locator.text import clean, fold
 from scrapers import samhsa_files
-from scrapers.base import FeedSchemaError, Rejected
+from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, facility_key, merge_facilities, street_key
 from scrapers.samhsa import us_coordinates
 
@@ -405,7 +405,7 @@ def _source(
     stats: Counter[str],
 ) -> NationalSource:
     if not records:
-        raise FeedSchemaError(f"{pub.filename} gave no facility at all; the format changed.")
+        raise EmptyFeedError(f"{pub.filename} gave no facility at all.")
     stats["rejected"] += 0  # said even when nothing was rejected
     if pub is OTP:
         stats["otp_own_listing"] = sum(v for k, v in stats.items() if k.startswith("otp_own_"))
