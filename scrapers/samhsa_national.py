@@ -107,6 +107,9 @@ UNPLACED_REASON = (
     "ZIP code {zip} is not in the gazetteer and no directory or locator listing shares the "
     "address; the programme cannot be placed on the map"
 )
+# "824 North 99th Avenue, Suite 108": the OTP file keeps the suite in the street, the
+# directories keep it in street2; the building is what matches.
+_SUITE = re.compile(r",?\s*\b(suite|ste|unit|room|rm|bldg|building|floor|fl)\b.*$|\s*#.*$", re.I)
 _UNKNOWN_STATE = re.compile(r"^unknown state '([A-Za-z]{2})'$")
 
 Point = tuple[float, float]
@@ -287,17 +290,23 @@ class SiteIndex:
         for source in sources:
             sites: defaultdict[tuple[str, str], list[FacilityRecord]] = defaultdict(list)
             for record in source.records:
-                sites[(street_key(record.street1), record.zip[:5])].append(record)
+                sites[(building_key(record.street1), record.zip[:5])].append(record)
             by_file.append(dict(sites))
         return cls(by_file)
 
     def find(self, name: str, street1: str, zip5: str) -> tuple[int, FacilityRecord] | None:
         """Return the file number and directory site an OTP at this address belongs to."""
         for number, sites in enumerate(self.by_file):
-            found = same_site(name, sites.get((street_key(street1), zip5), []))
+            found = same_site(name, sites.get((building_key(street1), zip5), []))
             if found is not None:
                 return number, found
         return None
+
+
+def building_key(street1: str) -> str:
+    """Return street_key of a street without its suite, unit or floor."""
+    building = street_key(_SUITE.sub("", street1))
+    return building if re.match(r"^\d+\w*[a-z]", building) else street_key(street1)
 
 
 def same_site(name: str, candidates: list[FacilityRecord]) -> FacilityRecord | None:
