@@ -67,36 +67,13 @@ OTP_REQUIRED = ("id", "address", "city", "state", "postal")
 # Rows of one building geocoded a few metres apart are one place, not a choice between two.
 ONE_PLACE_KM = 0.1
 # Words that many programme names share and that say nothing about which programme it is.
-NAME_STOP_WORDS = frozenset(
-    [
-        "inc",
-        "llc",
-        "lp",
-        "ltd",
-        "co",
-        "corp",
-        "pc",
-        "pllc",
-        "center",
-        "centers",
-        "clinic",
-        "clinics",
-        "treatment",
-        "treatments",
-        "services",
-        "service",
-        "program",
-        "programs",
-        "the",
-        "of",
-        "and",
-        "for",
-        "at",
-        "in",
-        "a",
-        "an",
-    ]
-)
+# fmt: off
+NAME_STOP_WORDS = frozenset({
+    "inc", "llc", "lp", "ltd", "co", "corp", "pc", "pllc", "center", "centers", "clinic",
+    "clinics", "treatment", "treatments", "services", "service", "program", "programs", "the",
+    "of", "and", "for", "at", "in", "a", "an",
+})
+# fmt: on
 FREELY_ASSOCIATED = {
     "FM": "the Federated States of Micronesia",
     "PW": "Palau",
