@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from locator.db import get_engine, migrate
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
-from scrapers import samhsa, snapshot
+from scrapers import samhsa, samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
 from scrapers.meeting_snapshot import seed_meetings
@@ -206,6 +206,37 @@ def snapshot_samhsa(response: Path, as_of: datetime, note: str, url: str, sample
     )
     json.dump(built, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+@click.command("snapshot-national")
+@click.option(
+    "--datasets",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=samhsa_national.NATIONAL_DIR,
+    show_default=True,
+    help="The folder holding SAMHSA's four national files (see data/README.md).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=snapshot.SNAPSHOT_DIR,
+    show_default=True,
+    help="Where to write <source>.json.gz.",
+)
+def snapshot_national(folder: Path, out_dir: Path) -> None:
+    """Build the national SA, MH and OTP snapshots from SAMHSA's 2022 files."""
+    try:
+        written = snapshot.build_national_snapshots(folder, out_dir)
+    except (ImportError_, OSError) as exc:
+        raise click.ClickException(f"No snapshot written: {exc}") from exc
+    for path in written:
+        data = snapshot.read_snapshot(path)
+        click.echo(
+            f"{path}: {len(data['records'])} facilities, {len(data['rejected'])} rows "
+            f"rejected, {path.stat().st_size:,} bytes"
+        )
 
 
 def _locked(job: str, run: Callable[[], ImportReport]) -> None:

@@ -9,6 +9,7 @@ parser the live importer uses, so the shipped file can be re-derived and checked
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -30,9 +31,10 @@ from scrapers.facilities import (
 )
 from scrapers.law_snapshot import seed_laws
 from scrapers.samhsa_files import store_reference
+from scrapers.samhsa_national import NATIONAL_DIR, NationalSource, build_national
 
 FORMAT = "treatment-locator/facility-snapshot/1"
-SNAPSHOT_DIR = DATA_DIR / "samhsa" / "national" / "snapshots"
+SNAPSHOT_DIR = NATIONAL_DIR / "snapshots"
 CODEBOOK_VINTAGES = {"service_codes_2018.csv": "2018", "service_codes_nsumhss.csv": "N-SUMHSS"}
 
 
@@ -63,10 +65,47 @@ def build_samhsa_snapshot(
     }
 
 
+def national_snapshot(source: NationalSource) -> dict[str, Any]:
+    """Turn one national source into the snapshot format (a complete listing, not a sample)."""
+    return {
+        "format": FORMAT,
+        "source": source.source,
+        "source_note": source.title,
+        "source_url": source.url,
+        "as_of": source.as_of.isoformat(),
+        "sample": False,
+        "vintage": source.vintage,
+        "reference": source.reference,
+        "rejected": [{"row": item.row, "reason": item.reason} for item in source.rejected],
+        "stats": source.stats,
+        "records": [record.to_json() for record in source.records],
+    }
+
+
+def build_national_snapshots(
+    folder: Path = NATIONAL_DIR, out_dir: Path = SNAPSHOT_DIR
+) -> list[Path]:
+    """Write one ``<source>.json.gz`` per national source; a rebuild is byte-identical.
+
+    Keys are sorted and the gzip header carries no time or file name, so the same files
+    always give the same bytes.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in build_national(folder):
+        text = json.dumps(
+            national_snapshot(source), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        path = out_dir / f"{source.source}.json.gz"
+        path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+        written.append(path)
+    return written
+
+
 def read_snapshot(path: Path) -> dict[str, Any]:
-    """Read a snapshot file and check its format marker."""
-    with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = json.load(handle)
+    """Read a snapshot file (plain or gzip-compressed JSON) and check its format marker."""
+    text = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    data: dict[str, Any] = json.loads(text.decode("utf-8"))
     if data.get("format") != FORMAT:
         raise FeedSchemaError(f"{path.name} is not a {FORMAT} file.")
     return data
