@@ -7,7 +7,6 @@ rejected row and its meetings stay as they were. A file import only adds and upd
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -19,6 +18,7 @@ from sqlalchemy import Engine
 from locator.geo import Point
 from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
+from scrapers.files import TEXT_ENCODING, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
 from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
 
@@ -48,19 +48,6 @@ def _run(
         full_refresh=full_refresh,
         progress=progress,
     )
-
-
-def read_json(path: Path) -> Any:
-    """Read a saved JSON answer.
-
-    Raises:
-        FeedSchemaError: the file is not JSON.
-    """
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise FeedSchemaError(f"{path.name} is not JSON: {exc}") from exc
 
 
 def bmlt_file_items(path: Path, server: str) -> Items:
@@ -140,7 +127,7 @@ def import_meeting_guide_live(
 
 def import_smart_file(engine: Engine, path: Path, **options: Any) -> ImportReport:
     """Import an operator's SMART CSV."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with utf8_errors(path), path.open(encoding=TEXT_ENCODING, newline="") as handle:
         items = list(smart.parse_csv(handle, path.name))
     return _run(engine, smart.SOURCE, smart.SOURCE_NOTE, items, **options)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from locator.cli import cli
 from locator.config import example_toml
 from locator.models import Facility
 from tests.conftest import FIXTURES
+from tests.utils.meetings import BMLT, SMART, TSML
 
 SAMPLE = FIXTURES / "feeds" / "samhsa" / "listing_2019_charlottesville.json"
 
@@ -59,3 +61,47 @@ def test_config_example_command_prints_the_documented_settings(db_url: str) -> N
     runner, _app = _runner(db_url)
     result = runner.invoke(cli, ["config-example"])
     assert result.output == example_toml()
+
+
+# -- files saved with a byte-order mark, or in another encoding --------------------------------
+
+FILE_IMPORTS = {
+    "samhsa": (["samhsa"], SAMPLE, "Charlottesville", "inserted 23"),
+    "bmlt": (["bmlt"], BMLT / "meeting-search-42.867970-day2.json", "Clifton", "inserted 52"),
+    "meeting-guide": (
+        ["meeting-guide", "--feed-url", "https://aagainesville.org/feed"],
+        TSML,
+        "High Springs",
+        "inserted 3",
+    ),
+    "smart": (["smart"], SMART / "smart_agreement_export.csv", "Madison", "inserted 2"),
+}
+
+
+@pytest.mark.parametrize("source", list(FILE_IMPORTS))
+def test_a_file_saved_with_a_byte_order_mark_imports(
+    empty_db_url: str, tmp_path: Path, source: str
+) -> None:
+    command, fixture, _word, imported = FILE_IMPORTS[source]
+    with_bom = tmp_path / fixture.name
+    with_bom.write_bytes(b"\xef\xbb\xbf" + fixture.read_bytes())
+    runner, _app = _runner(empty_db_url)
+    result = runner.invoke(cli, ["import", *command, "--file", str(with_bom)])
+    assert result.exit_code == 0, result.output
+    assert imported in result.output
+
+
+@pytest.mark.parametrize("source", list(FILE_IMPORTS))
+def test_a_file_in_latin1_is_refused_with_a_sentence(
+    empty_db_url: str, tmp_path: Path, source: str
+) -> None:
+    command, fixture, word, _imported = FILE_IMPORTS[source]
+    text = fixture.read_text(encoding="utf-8").replace(word, f"{word}é", 1)
+    latin1 = tmp_path / fixture.name
+    latin1.write_bytes(text.encode("latin-1", errors="replace"))
+    runner, _app = _runner(empty_db_url)
+    result = runner.invoke(cli, ["import", *command, "--file", str(latin1)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert f"{fixture.name} is not UTF-8 text" in result.output
+    assert "save it as" in result.output and "Traceback" not in result.output
