@@ -30,6 +30,7 @@ from locator.text import clean
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter
 from scrapers.http import HttpClient, client_from_config
+from scrapers.runs import failures_recorded
 from scrapers.samhsa import PAGE_KEYS, SOURCE, SOURCE_URL, check_page_rows, parse_row
 
 MAX_PAGE_SIZE = 2000
@@ -192,8 +193,9 @@ def import_live(
     The sweep of a state lists every facility the API has there, so stored facilities of
     those states that it no longer lists become inactive (kept, with their last-seen date).
     """
-    sweeps = plan_sweeps(list(states) or config["SAMHSA_STATES"])
-    options = ApiOptions.from_config(config)
+    with failures_recorded(engine, SOURCE):
+        sweeps = plan_sweeps(list(states) or config["SAMHSA_STATES"])
+        options = ApiOptions.from_config(config)
     client = client or client_from_config(
         config, min_interval=float(config["SAMHSA_REQUEST_INTERVAL_SECONDS"])
     )
