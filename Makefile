@@ -2,26 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Serving needs only the package's own dependencies; lint, tests and benchmarks add the dev
+# extra (playwright, schemathesis, mypy...), so `make run` does not wait for those.
+SERVE_STAMP := $(VENV)/.installed-serve
+DEV_STAMP := $(VENV)/.installed-dev
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install browser-deps test-sqlite test-pg bench clean
+.PHONY: run test lint install install-dev browser-deps test-sqlite test-pg bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+# After the serving install, so the two never run pip in one venv at once (make -j).
+$(DEV_STAMP): pyproject.toml $(SERVE_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
 # Compiled translations (.mo) are built here, not committed: the .po is the one source.
+# `locator translations compile` needs only the serving install (Babel comes with Flask-Babel).
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locator/translations/*/LC_MESSAGES/messages.po))
 
-%.mo: %.po $(STAMP)
+%.mo: %.po $(SERVE_STAMP)
 	$(BIN)/locator translations compile
 
-install: $(STAMP) $(MO_FILES)
+## install: what serving needs (the package and its dependencies) and the compiled translations
+install: $(SERVE_STAMP) $(MO_FILES)
+
+## install-dev: install, plus the dev tools of lint, test and bench
+install-dev: install $(DEV_STAMP)
 
 ## run: install, migrate, load the embedded data (no network) and serve on http://127.0.0.1:5000
 run: install
@@ -29,7 +44,7 @@ run: install
 	$(BIN)/locator serve --host $(HOST) --port $(PORT)
 
 ## lint: ruff (lint + format check) and mypy (strict)
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy locator scrapers tests bench
@@ -45,10 +60,10 @@ browser-deps:
 	      || echo "== Chromium could not be installed: the browser tests will skip"; \
 	  else echo "== Chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
 
-test-sqlite: install browser-deps
+test-sqlite: install-dev browser-deps
 	$(BIN)/pytest
 
-test-pg: install browser-deps
+test-pg: install-dev browser-deps
 	@status=0; $(BIN)/python -m tests.pg_check "$(PG_TEST_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		echo "== PostgreSQL pass on $(PG_TEST_URL)"; \
@@ -57,7 +72,7 @@ test-pg: install browser-deps
 		echo "== PostgreSQL pass SKIPPED: nothing answers at $(PG_TEST_URL) (required under CI)"; \
 	else exit $$status; fi
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/search.py
 
 clean:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,15 +13,17 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from locator.db import get_engine, migrate
+from locator.db import get_engine, migrate, schema_is_current
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
 from scrapers import samhsa, samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
 from scrapers.meeting_snapshot import seed_meetings
+from scrapers.runs import failures_recorded
 
 if TYPE_CHECKING:  # openpyxl is imported only by the commands that read workbooks
     from scrapers.samhsa_files import SamhsaFile
@@ -57,7 +60,7 @@ def law_snapshot_summary(engine: Engine) -> str:
 @with_appcontext
 def seed_command(force: bool) -> None:
     """Load the embedded codebooks and facility snapshots from data/."""
-    for report in snapshot.seed(get_engine(), only_if_empty=not force):
+    for report in snapshot.seed(_migrated_engine(), only_if_empty=not force):
         click.echo(report.summary())
 
 
@@ -119,11 +122,9 @@ def import_samhsa(
 
     from scrapers import samhsa_files
 
-    engine = get_engine()
-    try:
+    engine = _migrated_engine()
+    with _failed_before_run(engine, samhsa.SOURCE):
         found = samhsa_files.open_file(path, vintage)
-    except ImportError_ as exc:
-        raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
     click.echo(f"Reading {path.name}: {found.describe()}, as source {found.source}.", err=True)
     writer = FacilityWriter(
         source=found.source,
@@ -166,12 +167,13 @@ def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
     from scrapers import samhsa_api
     from scrapers.locks import JobBusyError, job_lock
 
-    config, engine = current_app.config, get_engine()
+    config = current_app.config
     try:
         sweeps = samhsa_api.plan_sweeps(list(states) or config["SAMHSA_STATES"])
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     codes = [s.state.code for s in sweeps]
+    engine = _migrated_engine()
     with click.progressbar(
         length=len(sweeps),
         label="FindTreatment.gov",
@@ -240,7 +242,10 @@ def snapshot_national(folder: Path, out_dir: Path) -> None:
 
 
 def _locked(job: str, run: Callable[[], ImportReport]) -> None:
-    """Run a live import under its scheduler job's lock: never beside a scheduled run."""
+    """Run a live import under its scheduler job's lock: never beside a scheduled run.
+
+    The caller has checked the schema (_migrated_engine): the lock lives in the store.
+    """
     from flask import current_app
 
     from scrapers.locks import JobBusyError, job_lock
@@ -250,6 +255,34 @@ def _locked(job: str, run: Callable[[], ImportReport]) -> None:
             _report(run)
     except JobBusyError as exc:
         raise click.ClickException(f"Not started: {exc}") from exc
+
+
+def _migrated_engine() -> Engine:
+    """Return the store's engine, or stop with what to type when it was never migrated."""
+    engine = get_engine()
+    url = engine.url.render_as_string(hide_password=True)
+    try:
+        current = schema_is_current(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise click.ClickException(
+            f"The database at {url} cannot be reached ({reason}); check database_url."
+        ) from exc
+    if not current:
+        raise click.ClickException(
+            f"The database at {url} is not set up: run `locator init` (or `locator migrate`) first."
+        )
+    return engine
+
+
+@contextmanager
+def _failed_before_run(engine: Engine, source: str) -> Iterator[None]:
+    """Record a failure of the steps before run_import as a failed run, and say it plainly."""
+    try:
+        with failures_recorded(engine, source):
+            yield
+    except ImportError_ as exc:
+        raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
 
 
 def _report(run: Callable[[], ImportReport]) -> None:
@@ -301,7 +334,7 @@ def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: f
     from scrapers import meeting_import
 
     _one_mode(path, live, bool(near))
-    engine, config = get_engine(), current_app.config
+    engine, config = _migrated_engine(), current_app.config
     if path is not None:
         _report(lambda: meeting_import.import_bmlt_file(engine, path, server, progress=_progress))
     elif live:
@@ -332,7 +365,7 @@ def import_meeting_guide(path: Path | None, live: bool, feed_url: str, fellowshi
     from scrapers import meeting_import
 
     _one_mode(path, live)
-    engine = get_engine()
+    engine = _migrated_engine()
     if path is not None:
         origin = feed_url or path.resolve().as_uri()
         _report(
@@ -360,7 +393,7 @@ def import_smart(path: Path | None, live: bool) -> None:
     from scrapers import meeting_import
 
     _one_mode(path, live)
-    engine = get_engine()
+    engine = _migrated_engine()
     if path is not None:
         _report(lambda: meeting_import.import_smart_file(engine, path, progress=_progress))
     else:

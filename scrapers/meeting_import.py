@@ -3,11 +3,12 @@
 Each live run is one full refresh of its source: meetings no longer listed by a server or
 feed that answered become inactive; a server or feed that did not answer is reported as a
 rejected row and its meetings stay as they were. A file import only adds and updates.
+A failure before run_import starts (a file that cannot be read, no server list, a crawl that is
+off) is recorded as a failed ImportRun too (scrapers/runs.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -19,8 +20,10 @@ from sqlalchemy import Engine
 from locator.geo import Point
 from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
+from scrapers.files import TEXT_ENCODING, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
 from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
+from scrapers.runs import failures_recorded, record_failed_run
 
 log = logging.getLogger(__name__)
 Notify = Callable[[str], None]
@@ -50,19 +53,6 @@ def _run(
     )
 
 
-def read_json(path: Path) -> Any:
-    """Read a saved JSON answer.
-
-    Raises:
-        FeedSchemaError: the file is not JSON.
-    """
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise FeedSchemaError(f"{path.name} is not JSON: {exc}") from exc
-
-
 def bmlt_file_items(path: Path, server: str) -> Items:
     """Parse a saved GetSearchResults answer (a list, or the get_used_formats envelope)."""
     data = read_json(path)
@@ -82,7 +72,9 @@ def bmlt_file_items(path: Path, server: str) -> Items:
 
 def import_bmlt_file(engine: Engine, path: Path, server: str = "", **options: Any) -> ImportReport:
     """Import a saved BMLT answer."""
-    return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, bmlt_file_items(path, server), **options)
+    with failures_recorded(engine, bmlt.SOURCE):
+        items = bmlt_file_items(path, server)
+    return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, **options)
 
 
 def import_bmlt_live(
@@ -91,7 +83,8 @@ def import_bmlt_live(
     """Refresh every configured BMLT root server (one full refresh)."""
     client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
     with client.session:
-        roots = bmlt.server_urls(client, config)
+        with failures_recorded(engine, bmlt.SOURCE):
+            roots = bmlt.server_urls(client, config)
         fetched: set[str] = set()
         items = bmlt.live_items(client, roots, fetched, notify)
         return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, full_refresh=True, scope=fetched)
@@ -102,7 +95,7 @@ def import_bmlt_area(
 ) -> ImportReport:
     """Refresh the meetings around one point through the aggregator (adds and updates only)."""
     client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
-    with client.session:
+    with client.session, failures_recorded(engine, bmlt.SOURCE):
         items = list(
             bmlt.area_items(client, config["BMLT_AGGREGATOR_URL"], point.lat, point.lon, radius_km)
         )
@@ -113,7 +106,9 @@ def import_meeting_guide_file(
     engine: Engine, path: Path, feed_url: str, fellowship: str, **options: Any
 ) -> ImportReport:
     """Import a saved Meeting Guide feed."""
-    items = meeting_guide.parse_feed(read_json(path), feed_url, fellowship.upper())
+    with failures_recorded(engine, meeting_guide.SOURCE):
+        data = read_json(path)
+    items = meeting_guide.parse_feed(data, feed_url, fellowship.upper())
     return _run(engine, meeting_guide.SOURCE, meeting_guide.SOURCE_NOTE, items, **options)
 
 
@@ -121,9 +116,10 @@ def import_meeting_guide_live(
     engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
 ) -> ImportReport:
     """Refresh every configured Meeting Guide feed (one full refresh)."""
-    feeds = [meeting_guide.parse_feed_setting(entry) for entry in config["MEETING_GUIDE_FEEDS"]]
-    if not feeds:
-        raise FeedSchemaError("No Meeting Guide feed is configured (meeting_guide_feeds).")
+    with failures_recorded(engine, meeting_guide.SOURCE):
+        feeds = [meeting_guide.parse_feed_setting(e) for e in config["MEETING_GUIDE_FEEDS"]]
+        if not feeds:
+            raise FeedSchemaError("No Meeting Guide feed is configured (meeting_guide_feeds).")
     client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
     with client.session:
         fetched: set[str] = set()
@@ -140,7 +136,11 @@ def import_meeting_guide_live(
 
 def import_smart_file(engine: Engine, path: Path, **options: Any) -> ImportReport:
     """Import an operator's SMART CSV."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with (
+        failures_recorded(engine, smart.SOURCE),
+        utf8_errors(path),
+        path.open(encoding=TEXT_ENCODING, newline="") as handle,
+    ):
         items = list(smart.parse_csv(handle, path.name))
     return _run(engine, smart.SOURCE, smart.SOURCE_NOTE, items, **options)
 
@@ -153,10 +153,12 @@ def import_smart_live(
 ) -> ImportReport:
     """Crawl SMART's meeting pages (only when ``smart_enabled``), politely."""
     if not config["SMART_ENABLED"]:
-        raise FeedSchemaError(
+        off = (
             "The SMART Recovery crawl is off: set smart_enabled = true in config.toml once "
             "you have checked its terms, or load a CSV with --file."
         )
+        record_failed_run(engine, smart.SOURCE, off)
+        raise FeedSchemaError(off)
     interval = max(2.0, float(config["SMART_REQUEST_INTERVAL_SECONDS"]))
     client = client or client_from_config(config, min_interval=interval, honour_robots=True)
     with client.session:

@@ -21,7 +21,8 @@ from locator.models import Meeting
 from locator.paths import DATA_DIR
 from scrapers import bmlt, meeting_guide
 from scrapers.base import ImportReport, run_import
-from scrapers.meeting_import import bmlt_file_items, read_json
+from scrapers.files import read_json
+from scrapers.meeting_import import bmlt_file_items
 from scrapers.meetings import MeetingWriter
 
 SAMPLE_DIR = DATA_DIR / "meetings"

@@ -45,6 +45,10 @@ ROW_KEYS = frozenset(
     }
 )
 FACILITY_TYPES = frozenset({"SA", "MH", "OTP", "HRSA", "BUPREN"})
+# A flaw of at least this share of a page's rows is the feed's shape, not a few odd rows;
+# a page smaller than CHANGED_SHAPE_MIN_ROWS changed shape only when every row has the flaw.
+CHANGED_SHAPE_SHARE = 0.9
+CHANGED_SHAPE_MIN_ROWS = 5
 CODEBOOKS = ("service_codes_2018.csv", "service_codes_nsumhss.csv")
 
 # The 50 states, DC and the territories lie within these latitude/longitude spans
@@ -105,9 +109,12 @@ def _add_name(
 def parse_pages(pages: Iterable[Any]) -> Iterator[FacilityRecord | Rejected]:
     """Parse decoded API pages (dicts with ``rows``) into records and rejected rows.
 
+    Each page is checked whole before its rows are yielded: one odd row is rejected, while a
+    flaw shared by (nearly) every row of a page means the feed changed shape.
+
     Raises:
-        FeedSchemaError: a page is not the documented shape (an error text, HTML, or
-            missing keys), so nothing from this feed should be trusted.
+        FeedSchemaError: a page is not the documented shape (an error text, HTML, missing
+            keys, or rows that nearly all lack a key), so nothing from this feed is trusted.
     """
     for number, page in enumerate(pages, start=1):
         if not isinstance(page, dict) or not page.keys() >= PAGE_KEYS:
@@ -118,19 +125,58 @@ def parse_pages(pages: Iterable[Any]) -> Iterator[FacilityRecord | Rejected]:
             )
         if not isinstance(page["rows"], list):
             raise FeedSchemaError(f"Page {number}: 'rows' is not a list; the feed changed shape.")
+        check_page_rows(page["rows"], where=f"Page {number}")
         for index, row in enumerate(page["rows"], start=1):
             yield parse_row(row, where=f"page {number} row {index}")
+
+
+def check_page_rows(rows: list[Any], *, where: str) -> None:
+    """Fail when a flaw is shared by (nearly) every row of one page: the feed changed shape.
+
+    A flaw of a few rows is theirs alone, and parse_row rejects just those rows.
+
+    Raises:
+        FeedSchemaError: at least 90% of a page of 5 rows or more, or every row of a smaller
+            page, is not an object, lacks one required key, or has malformed ``services``.
+    """
+    objects = [row for row in rows if isinstance(row, dict)]
+    if _most(len(rows) - len(objects), len(rows)):
+        raise FeedSchemaError(f"{where}: the rows are not objects; the feed changed shape.")
+    for key in sorted(ROW_KEYS):
+        # A row that is not an object lacks every key.
+        lacking = len(rows) - sum(key in row for row in objects)
+        if _most(lacking, len(rows)):
+            raise FeedSchemaError(
+                f"{where}: {lacking} of {len(rows)} rows lack the keys [{key!r}]; "
+                "the feed changed shape."
+            )
+    listed = [row["services"] for row in objects if row.get("services") is not None]
+    malformed = sum(not _services_well_formed(items) for items in listed)
+    if _most(malformed, len(listed)):
+        raise FeedSchemaError(
+            f"{where}: {malformed} of {len(listed)} rows have 'services' that are not a list "
+            "of f2/f3 entries; the feed changed shape."
+        )
+
+
+def _most(flawed: int, total: int) -> bool:
+    """Tell whether ``flawed`` of ``total`` rows is a page-wide flaw rather than odd rows."""
+    if flawed == 0:
+        return False
+    if total < CHANGED_SHAPE_MIN_ROWS:
+        return flawed == total
+    return flawed >= CHANGED_SHAPE_SHARE * total
 
 
 def parse_row(row: Any, *, where: str) -> FacilityRecord | Rejected:
     """Turn one API row into a record, or a Rejected row saying what was wrong."""
     if not isinstance(row, dict):
-        raise FeedSchemaError(f"{where} is not an object.")
-    missing = ROW_KEYS - row.keys()
-    if missing:
-        raise FeedSchemaError(f"{where} lacks the keys {sorted(missing)}; the feed changed shape.")
-    name = clean(row["name1"])
+        return Rejected(where, f"the row is not an object (got {_describe(row)})")
+    name = clean(row.get("name1"))
     label = f"{where} ({name or 'no name'})"
+    flaw = _shape_flaw(row)
+    if flaw:
+        return Rejected(label, flaw)
     if not name:
         return Rejected(label, "no facility name")
     state = find_state(clean(row["state"]))
@@ -181,14 +227,10 @@ def us_coordinates(lat: Any, lon: Any) -> tuple[float, float] | tuple[None, None
 def _services(items: Any) -> tuple[frozenset[str] | None, tuple[tuple[str, str], ...]]:
     if items is None:
         return None, ()
-    if not isinstance(items, list):
-        raise FeedSchemaError("'services' is neither a list nor null; the feed changed shape.")
     vocab = vocabulary()
     codes: set[str] = set()
     unmapped: set[tuple[str, str]] = set()
     for item in items:
-        if not isinstance(item, dict) or "f2" not in item or "f3" not in item:
-            raise FeedSchemaError("A services entry lacks f2/f3; the feed changed shape.")
         category = clean(item["f2"])
         for name in (clean(part) for part in str(item["f3"] or "").split(";")):
             if not name:
@@ -199,6 +241,23 @@ def _services(items: Any) -> tuple[frozenset[str] | None, tuple[tuple[str, str],
             else:
                 codes.add(code)
     return frozenset(codes), tuple(sorted(unmapped))
+
+
+def _shape_flaw(row: dict[str, Any]) -> str:
+    """Say what keeps one row from the documented shape ("" when nothing does)."""
+    missing = ROW_KEYS - row.keys()
+    if missing:
+        return f"lacks the keys {sorted(missing)}"
+    if row["services"] is not None and not _services_well_formed(row["services"]):
+        return "'services' is not a list of f2/f3 entries"
+    return ""
+
+
+def _services_well_formed(items: Any) -> bool:
+    """Tell whether ``services`` is a list of entries carrying f2 (category) and f3 (names)."""
+    return isinstance(items, list) and all(
+        isinstance(item, dict) and "f2" in item and "f3" in item for item in items
+    )
 
 
 def _describe(value: Any) -> str:

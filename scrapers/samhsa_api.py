@@ -10,7 +10,9 @@ until a page is empty or ``totalPages`` is reached.
 Traps handled (shared/sources/samhsa.md §3-5): a longitude-first ``sAddr`` silently returns no
 rows, so a state or DC sweep that finds none fails the run instead of emptying the state; errors
 can come back as text or HTML with status 200 (HttpClient raises FetchError); a page without
-the documented keys raises FeedSchemaError. Any failure leaves the stored data as it was.
+the documented keys, or whose rows (nearly) all lack one, raises FeedSchemaError, while one
+odd row is rejected and the rest of its page kept (scrapers/samhsa.py). Any failure leaves
+the stored data as it was.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from locator.text import clean
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter
 from scrapers.http import HttpClient, client_from_config
-from scrapers.samhsa import PAGE_KEYS, SOURCE, SOURCE_URL, parse_row
+from scrapers.runs import failures_recorded
+from scrapers.samhsa import PAGE_KEYS, SOURCE, SOURCE_URL, check_page_rows, parse_row
 
 MAX_PAGE_SIZE = 2000
 MAX_PAGES = 500  # 1,000,000 rows at the largest page size: a runaway paging loop, not data
@@ -115,7 +118,8 @@ def fetch_pages(client: HttpClient, options: ApiOptions, sweep: Sweep) -> Iterat
 
     Raises:
         FetchError: the API did not answer, or answered with text/HTML instead of JSON.
-        FeedSchemaError: a page lacks the documented keys, or a state finds no facility.
+        FeedSchemaError: a page lacks the documented keys, (nearly) all its rows lack one,
+            or a state finds no facility. A few odd rows are left to parse_row to reject.
     """
     page = 1
     while True:
@@ -138,6 +142,7 @@ def fetch_pages(client: HttpClient, options: ApiOptions, sweep: Sweep) -> Iterat
                 f"{data['recordCount']!r}). Every state has some, so the API misread the "
                 "query (sAddr must be 'latitude,longitude'); nothing was changed."
             )
+        check_page_rows(rows, where=where)
         yield data
         if not rows or page >= total_pages:
             return
@@ -191,8 +196,9 @@ def import_live(
     The sweep of a state lists every facility the API has there, so stored facilities of
     those states that it no longer lists become inactive (kept, with their last-seen date).
     """
-    sweeps = plan_sweeps(list(states) or config["SAMHSA_STATES"])
-    options = ApiOptions.from_config(config)
+    with failures_recorded(engine, SOURCE):
+        sweeps = plan_sweeps(list(states) or config["SAMHSA_STATES"])
+        options = ApiOptions.from_config(config)
     client = client or client_from_config(
         config, min_interval=float(config["SAMHSA_REQUEST_INTERVAL_SECONDS"])
     )

@@ -21,11 +21,9 @@ Rows are read one at a time (csv module, openpyxl read-only mode), never as a wh
 from __future__ import annotations
 
 import csv
-import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -42,6 +40,7 @@ from locator.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key
+from scrapers.files import TEXT_ENCODING, read_json, utf8_errors
 from scrapers.samhsa import FACILITY_TYPES, SOURCE, parse_pages, us_coordinates, vocabulary
 
 EXPORT_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "latitude", "longitude")
@@ -135,7 +134,7 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
     if suffix == ".json":
         return SamhsaFile(path, "api-json")
     if suffix == ".csv":
-        with _utf8(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        with utf8_errors(path), path.open(encoding=TEXT_ENCODING, newline="") as handle:
             header = _normalise(next(csv.reader(handle), []))
         _require(header, EXPORT_REQUIRED, f"{path.name}: a SAMHSA export CSV")
         return SamhsaFile(path, "export")
@@ -171,11 +170,7 @@ def directory_vintage(path: Path) -> str:
 def file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
     """Yield the records and rejected rows of a file, reading it row by row."""
     if source.kind == "api-json":
-        with _utf8(source.path), source.path.open(encoding="utf-8") as handle:
-            try:
-                data = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise FeedSchemaError(f"{source.path.name} is not JSON: {exc}") from exc
+        data = read_json(source.path)
         yield from parse_pages(data if isinstance(data, list) else [data])
     elif source.kind == "export":
         yield from export_items(_rows(source.path), source.path.name)
@@ -329,7 +324,7 @@ def store_reference(session: Session, vintage: str, reference: list[dict[str, st
 def _rows(path: Path, sheet: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield the rows of a CSV file or of one XLSX sheet as dicts keyed by normalised header."""
     if path.suffix.lower() == ".csv":
-        with _utf8(path), path.open(encoding="utf-8-sig", newline="") as handle:
+        with utf8_errors(path), path.open(encoding=TEXT_ENCODING, newline="") as handle:
             reader = csv.reader(handle)
             header = _normalise(next(reader, []))
             for values in reader:
@@ -364,18 +359,6 @@ def _short(row: Row, where: str) -> Rejected | None:
     return Rejected(
         where, f"the row has only {row[SHORT_ROW]}: the file is cut short or the row is broken"
     )
-
-
-@contextmanager
-def _utf8(path: Path) -> Iterator[None]:
-    """Turn a decoding failure into a sentence that says how to save the file."""
-    try:
-        yield
-    except UnicodeDecodeError as exc:
-        raise FeedSchemaError(
-            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            'save it as "CSV UTF-8" and try again.'
-        ) from exc
 
 
 def open_workbook(path: Path) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -15,13 +16,13 @@ from locator.cli import cli
 from locator.gazetteer import embedded_gazetteer
 from locator.models import Facility, FacilityService, ImportRun, ServiceCode
 from locator.paths import DATA_DIR
-from scrapers.base import FeedSchemaError, run_import
-from scrapers.facilities import FacilityWriter
-from scrapers.samhsa import parse_row
+from scrapers.base import FeedSchemaError, Rejected, run_import
+from scrapers.facilities import FacilityRecord, FacilityWriter
+from scrapers.samhsa import parse_pages, parse_row
 from scrapers.samhsa_files import file_items, open_file, store_reference
 from tests.conftest import FIXTURES, make_app
 from tests.utils.facilities import store_snapshot
-from tests.utils.samhsa import v2_rows
+from tests.utils.samhsa import v2_pages, v2_rows, write_pages
 
 EXPORT_CSV = FIXTURES / "feeds" / "samhsa" / "locatorExcel_row_2018_worcester_md.csv"
 DIRECTORY_COLUMNS = [
@@ -133,6 +134,89 @@ def test_an_export_whose_columns_drifted_fails_and_keeps_the_data(
     with pytest.raises(FeedSchemaError, match=r"lacks the columns \['latitude'\]"):
         _import(engine, drifted)
     assert store_snapshot(engine) == before
+
+
+# -- saved API answers: one odd row is rejected, a key missing from every row fails the run ----
+
+
+def _without(rows: list[dict[str, Any]], key: str, *indexes: int) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in row.items() if k != key} if n in indexes else row
+        for n, row in enumerate(rows)
+    ]
+
+
+def test_a_saved_answer_with_one_row_lacking_name1_imports_the_rest(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "answer.json"
+    write_pages(path, v2_rows())
+    whole = _import(empty_engine, path)
+    rows = v2_rows()
+    rows.insert(5, {k: v for k, v in rows[5].items() if k != "name1"})  # a copy, less name1
+    write_pages(path, rows)
+    report = _import(empty_engine, path)
+    assert (report.status, report.fetched, report.rejected) == ("partial", 32, 1)
+    assert report.rejects == [Rejected("page 1 row 6 (no name)", "lacks the keys ['name1']")]
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, whole.inserted)
+    with Session(empty_engine) as session:
+        run = session.get(ImportRun, report.run_id)
+        assert run is not None and run.status == "partial"
+        assert run.rejects == [{"row": report.rejects[0].row, "reason": report.rejects[0].reason}]
+
+
+def test_a_saved_answer_whose_rows_all_lack_name1_fails_and_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "answer.json"
+    rows = v2_rows()
+    write_pages(path, _without(rows, "name1", *range(len(rows))))
+    before = store_snapshot(engine)
+    with pytest.raises(FeedSchemaError, match=r"31 of 31 rows lack the keys \['name1'\]"):
+        _import(engine, path)
+    assert store_snapshot(engine) == before
+    with Session(engine) as session:
+        run = session.scalars(select(ImportRun).order_by(col(ImportRun.id).desc())).first()
+        assert run is not None and run.status == "failed" and "changed shape" in run.error
+
+
+@pytest.mark.parametrize(
+    ("size", "flawed", "changed_shape"),
+    [(10, 1, False), (10, 8, False), (10, 9, True), (3, 2, False), (3, 3, True), (1, 1, True)],
+    ids=["one-of-ten", "most-not-nearly-all", "nine-of-ten", "two-of-three", "all-three", "one"],
+)
+def test_a_key_missing_from_nearly_every_row_of_a_page_is_a_changed_shape(
+    size: int, flawed: int, changed_shape: bool
+) -> None:
+    rows = _without(v2_rows()[:size], "city", *range(flawed))
+    page = v2_pages(rows, page_size=size)[1]
+    if changed_shape:
+        with pytest.raises(FeedSchemaError, match=rf"{flawed} of {size} rows lack the keys"):
+            list(parse_pages([page]))
+        return
+    items = list(parse_pages([page]))
+    rejected = [item for item in items if isinstance(item, Rejected)]
+    assert len(items) == size and len(rejected) == flawed
+    assert all(r.reason == "lacks the keys ['city']" for r in rejected)
+
+
+def test_one_row_with_malformed_services_is_rejected_but_a_page_of_them_fails() -> None:
+    rows = v2_rows()[:10]
+    odd = [{**rows[0], "services": "SA;MH"}, {**rows[1], "services": [{"f1": "x"}]}]
+    page = v2_pages([*odd, *rows[2:]])[1]
+    page["rows"].append(7)
+    items = list(parse_pages([page]))
+    reasons = [item.reason for item in items if isinstance(item, Rejected)]
+    assert reasons == [
+        "'services' is not a list of f2/f3 entries",
+        "'services' is not a list of f2/f3 entries",
+        "the row is not an object (got 7)",
+    ]
+    assert sum(isinstance(item, FacilityRecord) for item in items) == 8
+
+    broken = [{**row, "services": {"f2": "TC"}} for row in rows]
+    with pytest.raises(FeedSchemaError, match="'services' that are not a list"):
+        list(parse_pages([v2_pages(broken)[1]]))
 
 
 def _reference_rows() -> list[list[str]]:

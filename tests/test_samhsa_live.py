@@ -189,9 +189,10 @@ def _no_total_pages(_request: Request) -> Response:
     return Response(json.dumps({"page": 1, "rows": []}), content_type="application/json")
 
 
-def _row_without_services(request: Request) -> Response:
+def _rows_without_services(request: Request) -> Response:
     page = v2_pages(v2_rows())[int(request.args["page"])]
-    page["rows"][0].pop("services")
+    for row in page["rows"]:
+        row.pop("services")
     return Response(json.dumps(page), content_type="application/json")
 
 
@@ -206,10 +207,10 @@ def _zero_rows(_request: Request) -> Response:
         (2, _html, FetchError, "HTML page instead of JSON"),
         (2, _truncated, FetchError, "cut short"),
         (3, _no_total_pages, FeedSchemaError, "not a FindTreatment.gov result page"),
-        (2, _row_without_services, FeedSchemaError, "lacks the keys ['services']"),
+        (2, _rows_without_services, FeedSchemaError, "10 of 10 rows lack the keys ['services']"),
         (1, _zero_rows, FeedSchemaError, "found no facility at all"),
     ],
-    ids=["html-200", "truncated-json", "missing-keys", "row-missing-key", "zero-rows"],
+    ids=["html-200", "truncated-json", "missing-keys", "rows-missing-a-key", "zero-rows"],
 )
 def test_a_broken_answer_fails_the_run_and_keeps_the_data(
     empty_engine: Engine,
@@ -284,6 +285,31 @@ def test_one_bad_row_among_good_ones_is_rejected_with_a_reason(
     assert report.status == "partial" and report.rejected == 1
     assert "latitude/longitude missing" in report.rejects[0].reason
     assert report.inserted >= 22
+
+
+def _one_row_without_name1(request: Request) -> Response:
+    page = v2_pages(v2_rows())[int(request.args["page"])]
+    page["rows"][3].pop("name1")
+    return Response(json.dumps(page), content_type="application/json")
+
+
+def test_a_page_with_one_row_lacking_a_key_keeps_its_other_rows(
+    empty_engine: Engine, httpserver: HTTPServer
+) -> None:
+    api = FakeApi(httpserver)
+    whole = _run(empty_engine, api)
+    api.requests.clear()
+    api.faults = {2: _one_row_without_name1}
+    report = _run(empty_engine, api)
+    assert (report.status, report.fetched, report.rejected) == ("partial", 31, 1)
+    [rejected] = report.rejects
+    assert rejected.row == "VA page 2 row 4 (no name)"
+    assert rejected.reason == "lacks the keys ['name1']"
+    assert report.unchanged == whole.inserted - 1, "every other site is kept as it was"
+    with Session(empty_engine) as session:
+        run = session.get(ImportRun, report.run_id)
+        assert run is not None and run.status == "partial"
+        assert run.rejects == [{"row": rejected.row, "reason": rejected.reason}]
 
 
 def test_the_throttle_spaces_requests() -> None:
