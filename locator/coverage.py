@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from locator.models import Facility, ImportRun
+from locator.models import Facility, FacilitySource, ImportRun
 from locator.states import state_name
 
 
@@ -39,18 +39,22 @@ class Coverage:
 
 
 def facility_coverage(*, session: Session) -> Coverage:
-    """Summarise active facilities by source: how many, which states, seen when."""
+    """Summarise the active facilities, and each source's active listings: how many, which
+    states, seen when (a site several sources list counts once in the total)."""
+    total, states = _facility_totals(session)
     rows = session.execute(
         select(
-            col(Facility.source),
-            col(Facility.source_note),
-            col(Facility.state),
+            col(FacilitySource.source),
+            col(FacilitySource.source_note),
+            col(FacilitySource.state),
             func.count(),
-            func.min(Facility.last_seen),
-            func.max(Facility.last_seen),
+            func.min(FacilitySource.last_seen),
+            func.max(FacilitySource.last_seen),
         )
-        .where(col(Facility.active))
-        .group_by(col(Facility.source), col(Facility.source_note), col(Facility.state))
+        .where(col(FacilitySource.active))
+        .group_by(
+            col(FacilitySource.source), col(FacilitySource.source_note), col(FacilitySource.state)
+        )
     ).all()
     grouped: dict[tuple[str, str], list[tuple[str, int, date, date]]] = {}
     for source, note, state, count, oldest, newest in rows:
@@ -66,8 +70,16 @@ def facility_coverage(*, session: Session) -> Coverage:
         )
         for (source, note), parts in sorted(grouped.items())
     )
-    states = tuple(sorted({s for src in sources for s in src.states}))
-    return Coverage(sum(s.facilities for s in sources), states, sources)
+    return Coverage(total, states, sources)
+
+
+def _facility_totals(session: Session) -> tuple[int, tuple[str, ...]]:
+    rows = session.execute(
+        select(col(Facility.state), func.count())
+        .where(col(Facility.active))
+        .group_by(col(Facility.state))
+    ).all()
+    return sum(count for _, count in rows), tuple(sorted(state for state, _ in rows))
 
 
 class CoverageCache:

@@ -98,6 +98,7 @@ def _samhsa_run(engine: Engine, server: FaultServer) -> str:
         "HTTP_USER_AGENT": "locator-tests/1",
         "HTTP_TIMEOUT_SECONDS": 2.0,
         "HTTP_MAX_RETRIES": 1,
+        "REFRESH_MAX_RETIRE_SHARE": 0.2,
     }
     client = HttpClient(
         user_agent="locator-tests/1",
