@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import reduce
 from typing import Any
@@ -339,6 +339,8 @@ class FacilityWriter:
     retires: tuple[str, ...] = ()
     tables: tuple[str, ...] = ("facility", "facility_service", "facility_source")
     joined: int = 0  # contributions added to a facility another source already lists
+    # The facilities this run listed, kept only when it retires other sources' parts.
+    listed: set[int] = field(default_factory=set)
 
     @property
     def site_source(self) -> str:
@@ -390,6 +392,7 @@ class FacilityWriter:
         )
         fresh_keys = {record.key for record, _ in fresh}
         joined = [sites[key] for key in keys if key not in fresh_keys]
+        self._listing(joined)
         self.joined += len(joined)
         self.rebuild(session, joined)
 
@@ -457,11 +460,15 @@ class FacilityWriter:
         for row in params:
             del row["last_seen"]
         session.connection().execute(statement, params)
-        self.rebuild(session, self._facilities_of(session, [row_id for row_id, _, _ in records]))
+        facilities = self._facilities_of(session, [row_id for row_id, _, _ in records])
+        self._listing(facilities)
+        self.rebuild(session, facilities)
 
     def touch(self, session: Session, ids: list[int], seen_on: date) -> None:
         if not ids:
             return
+        if self.retires:
+            self._listing(self._facilities_of(session, ids))
         session.execute(
             update(FacilitySource)
             .where(col(FacilitySource.id).in_(ids), col(FacilitySource.last_seen) < seen_on)
@@ -487,21 +494,22 @@ class FacilityWriter:
             query = query.where(col(FacilitySource.state).in_(sorted(self.scope_states)))
         return set(session.scalars(query))
 
+    def _listing(self, facility_ids: list[int]) -> None:
+        if self.retires:
+            self.listed.update(facility_ids)
+
     def also_seen(self, session: Session, seen: set[int]) -> set[int]:
         """Return the retired sources' contributions to the sites this run listed (kept)."""
-        if not self.retires or not seen:
+        if not self.retires or not self.listed:
             return set()
         kept: set[int] = set()
-        ids = sorted(seen)
+        ids = sorted(self.listed)
         for start in range(0, len(ids), BATCH_SIZE):
-            listed = select(col(FacilitySource.facility_id)).where(
-                col(FacilitySource.id).in_(ids[start : start + BATCH_SIZE])
-            )
             kept.update(
                 session.scalars(
                     select(col(FacilitySource.id)).where(
                         col(FacilitySource.source).in_(self.retires),
-                        col(FacilitySource.facility_id).in_(listed),
+                        col(FacilitySource.facility_id).in_(ids[start : start + BATCH_SIZE]),
                     )
                 )
             )

@@ -5,23 +5,30 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskCliRunner
 from pytest_httpserver import HTTPServer
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 from werkzeug import Request, Response
 
 from locator.cli import cli
-from locator.models import Facility, ImportRun
-from scrapers.base import EmptyFeedError, FeedSchemaError, FetchError, ImportError_
+from locator.models import Facility, FacilitySource, ImportRun
+from scrapers.base import EmptyFeedError, FeedSchemaError, FetchError, ImportError_, run_import
+from scrapers.facilities import FacilityWriter
 from scrapers.http import HttpClient
-from scrapers.samhsa_api import ApiOptions, Sweep, import_live, plan_sweeps
+from scrapers.samhsa import SOURCE, parse_pages
+from scrapers.samhsa_api import ApiOptions, Sweep, directory_sources, import_live, plan_sweeps
+from scrapers.samhsa_files import file_items, open_file
 from tests.conftest import make_app
 from tests.utils.facilities import store_snapshot
 from tests.utils.samhsa import v2_pages, v2_rows
+
+TODAY = date(2026, 11, 30)
 
 PATH = "/locator/exportsAsJson/v2"
 UA = "locator-tests/1 (+https://test.invalid/contact)"
@@ -400,3 +407,81 @@ def test_an_empty_sweep_of_a_territory_is_allowed_but_an_empty_run_is_not(
     api.faults = {1: _zero_rows}
     with pytest.raises(EmptyFeedError):
         import_live(empty_engine, _config(api.url, SAMHSA_STATES=["GU"]), client=_client())
+
+
+# -- the live sweep joins the directory-loaded facilities -------------------------------------
+
+
+def _load_directory(engine: Engine, tmp_path: Path) -> None:
+    from tests.test_samhsa_files import _directory
+
+    found = open_file(_directory(tmp_path))
+    writer = FacilityWriter(
+        source=found.source, source_note="test directory", family=SOURCE, as_of=found.as_of
+    )
+    run_import(engine, source=found.source, items=file_items(found), writer=writer, seen_on=TODAY)
+
+
+def test_a_live_sweep_updates_directory_facilities_instead_of_adding_twins(
+    empty_engine: Engine, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    _load_directory(empty_engine, tmp_path)
+    before = {f.source_key: f for f in _active(empty_engine)}
+    assert all(f.location_approximate for f in before.values())  # ZIP centroids
+    report = _run(empty_engine, FakeApi(httpserver))
+    after = {f.source_key: f for f in _active(empty_engine)}
+    # The 23 directory sites gain the sweep's part; only the sweep's OTP row is new.
+    assert report.inserted == 24 and report.merged >= 23
+    assert set(before) < set(after) and len(after) == len(before) + 1
+    for key, facility in before.items():
+        assert after[key].id == facility.id
+        assert not after[key].location_approximate  # the sweep's surveyed point wins
+    with Session(empty_engine) as session:
+        sources = session.execute(
+            select(FacilitySource.source, func.count()).group_by(FacilitySource.source)
+        ).all()
+    assert dict(sources) == {"samhsa-sa-2025": 23, "samhsa": 24}
+
+
+def test_a_complete_sweep_retires_the_directory_part_of_sites_it_no_longer_lists(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    _load_directory(empty_engine, tmp_path)
+    rows = [row for row in v2_rows() if row["street1"] != "800 Preston Avenue"]
+    writer = FacilityWriter(
+        source=SOURCE,
+        source_note="test sweep",
+        family=SOURCE,
+        scope_states=frozenset({"VA"}),
+        retires=directory_sources(empty_engine, "BOTH"),
+    )
+    assert writer.retires == ("samhsa-sa-2025",)
+    report = run_import(
+        empty_engine,
+        source=SOURCE,
+        items=parse_pages(v2_pages(rows).values()),
+        writer=writer,
+        seen_on=TODAY,
+        full_refresh=True,
+    )
+    assert report.deactivated == 1
+    gone = [f for f in _all(empty_engine) if f.street1 == "800 Preston Avenue"]
+    assert len(gone) == 1 and not gone[0].active  # kept, with its history
+    with Session(empty_engine) as session:
+        part = session.scalars(
+            select(FacilitySource).where(FacilitySource.facility_id == gone[0].id)
+        ).one()
+    assert part.source == "samhsa-sa-2025" and not part.active
+
+
+def test_a_sweep_of_one_kind_of_care_stands_in_only_for_that_directory(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    _load_directory(empty_engine, tmp_path)
+    assert directory_sources(empty_engine, "SA") == ("samhsa-sa-2025",)
+    assert directory_sources(empty_engine, "MH") == ()
+
+
+def _all(engine: Engine) -> list[Facility]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Facility)))
