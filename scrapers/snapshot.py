@@ -27,6 +27,7 @@ from scrapers.facilities import (
     FacilityRecord,
     FacilityWriter,
     ensure_service_bits,
+    mark_service_bits_current,
     merge_facilities,
 )
 from scrapers.law_snapshot import seed_laws
@@ -184,6 +185,9 @@ def seed(
     if not (only_if_empty and facilities):
         paths = sorted(SNAPSHOT_DIR.glob("*.json*")) if snapshots is None else list(snapshots)
         reports = [load_snapshot(engine, path) for path in paths]
+    if not facilities:
+        # Every row was just written with the current taxonomy's bits: nothing to recompute.
+        mark_service_bits_current(engine)
     ensure_service_bits(engine)
     seed_laws(engine, only_if_empty=only_if_empty)
     return reports
