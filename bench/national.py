@@ -16,7 +16,8 @@ ru_maxrss: a forked child's ru_maxrss starts at its parent's RSS):
   rerun   both files again, unchanged (must report inserted 0, updated 0).
 
 The three phases are repeated (--repeat, default 3), each repetition into a fresh store; the
-table shows each phase's fastest repetition, the least disturbed on a busy shared machine.
+table shows, per phase and file, the fastest repetition (the least disturbed on a busy shared
+machine); "both" sums those.
 Ratios: first / read in seconds (target <= 4x on SQLite) and first / rerun (target >= 3x).
 
 Search, on the loaded national data: 20 real ZIPs across the country (offline gazetteer) x
