@@ -185,13 +185,14 @@ def origins(data: Dataset, kind: str, count: int, rng: random.Random) -> list[Po
     return points
 
 
-def floor_query(engine: Engine) -> Callable[[Point, float, bool], int]:
+def floor_query(engine: Engine, key: str = FILTER) -> Callable[[Point, float, bool], int]:
     """(b) The bare index query: candidate ids in the box(es), same filters, raw DB-API.
 
     It reads the same covering index the search uses (latitude band, longitude, active flag,
     service bits) and returns every id in the bounding box, without ranking or distances.
+    ``key`` is the service category applied when the call is ``filtered`` (bench/national.py).
     """
-    column, mask = category_mask(FILTER)
+    column, mask = category_mask(key)
     service = f" AND (t.{column} & {mask}) != 0"
     mark = "?" if engine.dialect.name == "sqlite" else "%s"
     raw = engine.raw_connection()
@@ -265,7 +266,7 @@ def numpy_query(data: Dataset) -> Callable[[Point, float, bool], int]:
     return run
 
 
-def project_query(engine: Engine) -> Callable[[Point, float, bool], int]:
+def project_query(engine: Engine, key: str = FILTER) -> Callable[[Point, float, bool], int]:
     """(a) The project's own search: a fresh session, first page of 25 with distances."""
 
     def run(origin: Point, miles: float, filtered: bool) -> int:
@@ -275,7 +276,7 @@ def project_query(engine: Engine) -> Callable[[Point, float, bool], int]:
                 query=FacilityQuery(
                     origin=origin,
                     radius=miles,
-                    categories=(FILTER,) if filtered else (),
+                    categories=(key,) if filtered else (),
                     per_page=25,
                 ),
             )
