@@ -157,6 +157,7 @@ def cli_import(url: str, path: Path, seen_on: date) -> dict[str, Any]:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "merged": report.merged,
+        "joined": report.joined,
         "rejected": report.rejected,
     }
 
@@ -229,7 +230,8 @@ def counts(fig: dict[str, Any]) -> str:
         return ""
     return (
         f"ins {fig['inserted']:>6} upd {fig['updated']:>5} same {fig['unchanged']:>6} "
-        f"merged {fig['merged']:>5} rej {fig['rejected']:>3} {fig['status']}"
+        f"merged {fig['merged']:>5} joined {fig.get('joined', 0):>5} "
+        f"rej {fig['rejected']:>3} {fig['status']}"
     )
 
 

@@ -329,7 +329,10 @@ class ImportRun(SQLModel, table=True):
     unchanged: int = 0
     deactivated: int = 0
     rejected: int = 0
-    merged: int = 0  # rows folded into a site another row or source also lists (migration 0010)
+    # Added by migration 0010: rows folded into another row of the same input, and new
+    # contributions to a facility another source already lists.
+    merged: int = 0
+    joined: int = 0
     rejects: list[dict[str, Any]] = _json_list()
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Service names/codes no codebook knows, kept raw on the facilities: how many rows carried

@@ -115,8 +115,8 @@ class ImportReport:
     unchanged: int = 0
     deactivated: int = 0
     rejected: int = 0
-    # Rows folded into a site that another row of this input or another source also lists.
-    merged: int = 0
+    merged: int = 0  # rows folded into another row of this input (one site listed twice)
+    joined: int = 0  # new contributions to a facility another source already lists
     refresh_skipped: str = ""  # why a full refresh retired nothing (input with parse problems)
     rejects: list[Rejected] = field(default_factory=list)
     error: str = ""
@@ -135,6 +135,8 @@ class ImportReport:
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"deactivated {self.deactivated}, rejected {self.rejected}, merged {self.merged}"
         )
+        if self.joined:
+            text += f", joined {self.joined} sites another source lists"
         if self.unknown_names:
             top = ", ".join(f"{name} ({n})" for name, n in self.unknown_names.most_common(5))
             text += (
@@ -215,7 +217,7 @@ def run_import(
                 prepare(session)
             active_before = writer.active_ids(session) if full_refresh else set()
             seen = _write(session, merged, writer, report, seen_on)
-            report.merged += getattr(writer, "joined", 0)
+            report.joined = getattr(writer, "joined", 0)
             if full_refresh and _refresh_input_clean(report):
                 share = 1.0 if force else max_retire_share
                 report.deactivated = _retire(session, writer, active_before, seen, share)
@@ -296,7 +298,7 @@ def _fail(report: ImportReport, message: str) -> None:
     report.status = "failed"
     report.error = message
     report.inserted = report.updated = report.unchanged = report.deactivated = 0
-    report.merged = 0
+    report.merged = report.joined = 0
 
 
 @contextmanager

@@ -21,6 +21,7 @@ Rows are read one at a time (csv module, openpyxl read-only mode), never as a wh
 from __future__ import annotations
 
 import csv
+import html
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -68,6 +69,9 @@ EXPORT_BASE = frozenset(
 DIRECTORY_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "service_code_info")
 REFERENCE_REQUIRED = ("category_code", "category_name", "service_code", "service_name")
 FACILITIES_SHEET = "facilities list"
+_CORE = "docProps/core.xml"
+# <sheet name="Facilities List" sheetId="1" .../> in xl/workbook.xml (any namespace prefix)
+_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
 REFERENCE_SHEET = "service code reference"
 HEADER_SCAN_ROWS = 10
 _CODE_SPLIT = re.compile(r"[\s*]+")
@@ -139,24 +143,13 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
         _require(header, EXPORT_REQUIRED, f"{path.name}: a SAMHSA export CSV")
         return SamhsaFile(path, "export")
     if suffix in (".xlsx", ".xlsm"):
-        workbook = open_workbook(path)
-        try:
-            names = {name.strip().lower(): name for name in workbook.sheetnames}
-            if FACILITIES_SHEET in names:
-                reference = (
-                    list(_sheet_dicts(workbook[names[REFERENCE_SHEET]], REFERENCE_REQUIRED))
-                    if REFERENCE_SHEET in names
-                    else []
-                )
-                return SamhsaFile(
-                    path,
-                    "directory",
-                    vintage or directory_vintage(path),
-                    _codebook(reference),
-                    _date(workbook.properties.modified),
-                )
-        finally:
-            workbook.close()
+        sheets, modified = workbook_outline(path)
+        if FACILITIES_SHEET in sheets:
+            # The Service Code Reference is read by file_items, from the one opening of the
+            # workbook that also reads its rows (each opening parses the whole string table).
+            return SamhsaFile(
+                path, "directory", vintage or directory_vintage(path), [], _date(modified)
+            )
         return SamhsaFile(path, "export")
     raise FeedSchemaError(f"{path.name}: expected a .json, .csv or .xlsx SAMHSA file.")
 
@@ -175,8 +168,42 @@ def file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
     elif source.kind == "export":
         yield from export_items(_rows(source.path), source.path.name)
     else:
+        yield from _directory_file_items(source)
+
+
+def _directory_file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
+    """Read a directory's codebook into ``source.reference``, then yield its rows."""
+    workbook = open_workbook(source.path)
+    try:
+        names = {name.strip().lower(): name for name in workbook.sheetnames}
+        if REFERENCE_SHEET in names:
+            rows = _sheet_dicts(workbook[names[REFERENCE_SHEET]], REFERENCE_REQUIRED)
+            source.reference[:] = _codebook(list(rows))
         codes = {row["service_code"] for row in source.reference}
-        yield from directory_items(_rows(source.path, FACILITIES_SHEET), source.path.name, codes)
+        rows = _sheet_dicts(workbook[names[FACILITIES_SHEET]], ("name1",))
+        yield from directory_items(rows, source.path.name, codes)
+    finally:
+        workbook.close()
+
+
+def workbook_outline(path: Path) -> tuple[set[str], Any]:
+    """Return a workbook's sheet names (folded) and its modified date, without loading it.
+
+    Raises:
+        FeedSchemaError: the file is cut short, corrupt or not a workbook at all.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+            core = archive.read("docProps/core.xml") if _CORE in archive.namelist() else b""
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise FeedSchemaError(
+            f"{path.name} is not a readable XLSX workbook (cut short or corrupt: {exc})."
+        ) from exc
+    names = _SHEET_NAME.findall(book)
+    sheets = {clean(html.unescape(name.decode("utf-8", "replace"))).lower() for name in names}
+    found = re.search(rb"<dcterms:modified[^>]*>([^<]+)<", core)
+    return sheets, found.group(1).decode("ascii", "replace")[:10] if found else None
 
 
 def export_items(rows: Iterable[Row], name: str) -> Iterator[FacilityRecord | Rejected]:

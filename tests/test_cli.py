@@ -162,7 +162,9 @@ def test_a_database_that_cannot_be_reached_is_named_without_its_password() -> No
     result = runner.invoke(cli, ["import", "samhsa", "--file", str(SAMPLE)])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert f"The database at postgresql+psycopg://{user}:{masked}@127.0.0.1:9/locator" in result.output
+    assert (
+        f"The database at postgresql+psycopg://{user}:{masked}@127.0.0.1:9/locator" in result.output
+    )
     assert "cannot be reached" in result.output and "s3cret" not in result.output
 
 

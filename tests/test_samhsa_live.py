@@ -431,7 +431,7 @@ def test_a_live_sweep_updates_directory_facilities_instead_of_adding_twins(
     report = _run(empty_engine, FakeApi(httpserver))
     after = {f.source_key: f for f in _active(empty_engine)}
     # The 23 directory sites gain the sweep's part; only the sweep's OTP row is new.
-    assert report.inserted == 24 and report.merged >= 23
+    assert report.inserted == 24 and report.joined == 23
     assert set(before) < set(after) and len(after) == len(before) + 1
     for key, facility in before.items():
         assert after[key].id == facility.id

@@ -71,6 +71,7 @@ def upgrade() -> None:
     op.create_index("ix_facility_source_active", "facility_source", ["source", "active", "state"])
     with op.batch_alter_table("import_run") as batch:
         batch.add_column(sa.Column("merged", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("joined", sa.Integer(), nullable=False, server_default="0"))
     _backfill(op.get_bind())
 
 
@@ -147,5 +148,6 @@ def _json(value: Any) -> list[dict[str, str]]:
 
 def downgrade() -> None:
     with op.batch_alter_table("import_run") as batch:
+        batch.drop_column("joined")
         batch.drop_column("merged")
     op.drop_table("facility_source")
