@@ -333,6 +333,7 @@ class ImportRun(SQLModel, table=True):
     # contributions to a facility another source already lists.
     merged: int = 0
     joined: int = 0
+    input_digest: str = Field(default="", max_length=64)  # a file's bytes + the parser version
     rejects: list[dict[str, Any]] = _json_list()
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Service names/codes no codebook knows, kept raw on the facilities: how many rows carried

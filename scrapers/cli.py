@@ -145,6 +145,7 @@ def import_samhsa(
             prepare=lambda session: _store_codebook(session, found),
             max_retire_share=current_app.config["REFRESH_MAX_RETIRE_SHARE"],
             force=force,
+            input_digest=samhsa_files.input_digest(found),
         )
     )
 

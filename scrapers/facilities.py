@@ -485,6 +485,15 @@ class FacilityWriter:
             .values(last_seen=seen_on)
         )
 
+    def touch_source(self, session: Session, seen_on: date) -> None:
+        """Mark every listing this source still lists as seen on ``seen_on`` (same input)."""
+        listed = select(col(FacilitySource.id)).where(
+            col(FacilitySource.source) == self.source, col(FacilitySource.active)
+        )
+        ids: list[int] = [row_id for row_id in session.scalars(listed) if row_id is not None]
+        for start in range(0, len(ids), BATCH_SIZE):
+            self.touch(session, ids[start : start + BATCH_SIZE], seen_on)
+
     def active_ids(self, session: Session) -> set[int]:
         query = select(col(FacilitySource.id)).where(
             col(FacilitySource.source).in_((self.source, *self.retires)),

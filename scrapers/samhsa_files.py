@@ -21,6 +21,7 @@ Rows are read one at a time (csv module, openpyxl read-only mode), never as a wh
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import re
 import zipfile
@@ -37,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from locator.gazetteer import embedded_gazetteer
 from locator.models import ServiceCode
+from locator.paths import DATA_DIR
 from locator.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, Rejected
@@ -152,6 +154,29 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
             )
         return SamhsaFile(path, "export")
     raise FeedSchemaError(f"{path.name}: expected a .json, .csv or .xlsx SAMHSA file.")
+
+
+def input_digest(source: SamhsaFile) -> str:
+    """Fingerprint a file with the parser that reads it: the same bytes read by the same code
+    and vocabulary give the same records, so an unchanged re-import need not read them."""
+    digest = hashlib.sha256(_parser_version().encode("ascii"))
+    digest.update(f"{source.kind}|{source.vintage}|".encode())
+    with source.path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@cache
+def _parser_version() -> str:
+    """Hash the code and data that turn a SAMHSA file into records."""
+    here = Path(__file__).resolve().parent
+    parts = [here / name for name in ("samhsa_files.py", "samhsa.py", "facilities.py")]
+    parts += sorted((DATA_DIR / "samhsa").glob("*.csv"))
+    digest = hashlib.sha256()
+    for path in parts:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def directory_vintage(path: Path) -> str:

@@ -7,6 +7,7 @@ README.md): the same ten sites in the substance-use and the mental-health direct
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,22 @@ def test_a_failed_import_leaves_the_codebook_as_it_was(cli_app: Flask, tmp_path:
     assert result.exit_code != 0
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(ServiceCode)) == 0
+
+
+def test_the_same_file_again_is_not_reread_but_its_listings_are_seen_again(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    runner, engine = cli_app.test_cli_runner(), cli_app.extensions["engine"]
+    _import(runner, SA)
+    again = _import(runner, SA)
+    assert "not read again" in again and "inserted 0, updated 0, unchanged 9" in again
+    with Session(engine) as session:
+        runs = session.scalars(select(ImportRun).order_by(col(ImportRun.id))).all()
+        seen = set(session.scalars(select(FacilitySource.last_seen)))
+    assert runs[-1].input_digest == runs[-2].input_digest != ""
+    assert (runs[-1].status, runs[-1].unchanged) == (runs[-2].status, 9)
+    assert seen == {date.today()}  # seen today, by the second run too
+    # A file with other bytes (one row fewer) is read: the digest is of the content.
+    changed = _trimmed_copy(SA, tmp_path / SA.name, "66 East State Road")
+    read = _import(runner, changed)
+    assert "not read again" not in read and "unchanged 8" in read

@@ -72,6 +72,9 @@ def upgrade() -> None:
     with op.batch_alter_table("import_run") as batch:
         batch.add_column(sa.Column("merged", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("joined", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("input_digest", sa.String(64), nullable=False, server_default="")
+        )
     _backfill(op.get_bind())
 
 
@@ -148,6 +151,7 @@ def _json(value: Any) -> list[dict[str, str]]:
 
 def downgrade() -> None:
     with op.batch_alter_table("import_run") as batch:
+        batch.drop_column("input_digest")
         batch.drop_column("joined")
         batch.drop_column("merged")
     op.drop_table("facility_source")
