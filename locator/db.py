@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
@@ -18,6 +20,9 @@ from locator.paths import MIGRATIONS_DIR
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)
+    # JSON columns (a source's record of a facility, import reports) are written with orjson:
+    # a national load serialises ~20,000 records of ~70 service codes each.
+    options.setdefault("json_serializer", _json_text)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("pool_pre_ping", True)
         return create_engine(url, **options)
@@ -26,6 +31,13 @@ def make_engine(url: str, **options: Any) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:  # what orjson refuses (an integer beyond 64 bits): the json module's text
+        return json.dumps(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

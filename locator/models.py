@@ -121,6 +121,8 @@ class FacilityService(SQLModel, table=True):
     """A service code a facility offers."""
 
     __tablename__ = "facility_service"
+    # One B-tree, not a table plus its key's index (migration 0010).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     facility_id: int = Field(foreign_key="facility.id", primary_key=True, ondelete="CASCADE")
     code: str = Field(primary_key=True, max_length=16)

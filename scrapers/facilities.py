@@ -257,8 +257,11 @@ _FACILITY_COLUMNS = (
 )
 
 
-def facility_values(record: FacilityRecord) -> dict[str, Any]:
-    """Return the facility columns a (merged) record sets, spatial index columns included."""
+def facility_values(record: FacilityRecord, digest: str = "") -> dict[str, Any]:
+    """Return the facility columns a (merged) record sets, spatial index columns included.
+
+    ``digest`` is the record's content hash where the caller has it already.
+    """
     values = {name: getattr(record, name) for name in _FACILITY_COLUMNS}
     values.update(
         facility_types="," + ",".join(sorted(record.facility_types)) + ",",
@@ -266,7 +269,7 @@ def facility_values(record: FacilityRecord) -> dict[str, Any]:
         unmapped_services=[
             {"category": category, "name": name} for category, name in record.unmapped_services
         ],
-        content_hash=content_hash(record.fingerprint()),
+        content_hash=digest or content_hash(record.fingerprint()),
         active=True,
     )
     values["service_bits_lo"], values["service_bits_hi"] = service_bits(
@@ -377,7 +380,7 @@ class FacilityWriter:
             )
         }
         fresh = [(record, digest) for record, digest in records if record.key not in sites]
-        sites.update(self._insert_facilities(session, [record for record, _ in fresh], seen_on))
+        sites.update(self._insert_facilities(session, fresh, seen_on))
         session.connection().execute(
             insert(FacilitySource.__table__),  # type: ignore[attr-defined]
             [
@@ -397,15 +400,15 @@ class FacilityWriter:
         self.rebuild(session, joined)
 
     def _insert_facilities(
-        self, session: Session, records: list[FacilityRecord], seen_on: date
+        self, session: Session, fresh: list[tuple[FacilityRecord, str]], seen_on: date
     ) -> dict[str, int]:
         """Insert facilities listed by this source alone so far, services included."""
-        if not records:
+        if not fresh:
             return {}
         note = self.source_note
         rows = [
             {
-                **facility_values(record),
+                **facility_values(record, digest),
                 "source_note": note,
                 "source_url": self.source_url,
                 "source": self.site_source,
@@ -413,7 +416,7 @@ class FacilityWriter:
                 "first_seen": seen_on,
                 "last_seen": seen_on,
             }
-            for record in records
+            for record, digest in fresh
         ]
         # Core statements on the tables: the ORM's bulk path costs more than the rows.
         table = Facility.__table__  # type: ignore[attr-defined]
@@ -422,7 +425,7 @@ class FacilityWriter:
             rows,
         )
         ids = {r.source_key: r.id for r in result}
-        _write_services(session, [(ids[record.key], record) for record in records])
+        _write_services(session, [(ids[record.key], record) for record, _ in fresh])
         return ids
 
     def _contribution(self, record: FacilityRecord, digest: str, seen_on: date) -> dict[str, Any]:

@@ -76,6 +76,24 @@ def upgrade() -> None:
             sa.Column("input_digest", sa.String(64), nullable=False, server_default="")
         )
     _backfill(op.get_bind())
+    if op.get_bind().dialect.name == "sqlite":
+        _service_table_without_rowid()
+
+
+def _service_table_without_rowid() -> None:
+    """Keep facility_service in its primary key's own B-tree on SQLite (WITHOUT ROWID).
+
+    A national load writes 1.3 million (facility, code) rows; as a rowid table each went into
+    the table and into the key's separate index, half of the load's write time.
+    """
+    op.execute(
+        "CREATE TABLE facility_service_new (facility_id INTEGER NOT NULL, "
+        "code VARCHAR(16) NOT NULL, PRIMARY KEY (facility_id, code), "
+        "FOREIGN KEY(facility_id) REFERENCES facility (id) ON DELETE CASCADE) WITHOUT ROWID"
+    )
+    op.execute("INSERT INTO facility_service_new SELECT facility_id, code FROM facility_service")
+    op.execute("DROP TABLE facility_service")
+    op.execute("ALTER TABLE facility_service_new RENAME TO facility_service")
 
 
 def _backfill(bind: sa.Connection) -> None:
