@@ -43,11 +43,12 @@ run: install
 	$(BIN)/locator init
 	$(BIN)/locator serve --host $(HOST) --port $(PORT)
 
-## lint: ruff (lint + format check) and mypy (strict)
+## lint: ruff (lint + format check), mypy (strict) and the import contracts
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy locator scrapers tests bench
+	$(BIN)/lint-imports
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
 test: lint test-sqlite test-pg

@@ -36,12 +36,13 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search import load, make_dataset
-from locator import exports, hsds
 from locator.db import make_engine, migrate
-from locator.export_rows import search_rows
-from locator.exports import COLUMNS, ExportRow, SheetHeading
-from locator.geo import Point
-from locator.search import FacilityQuery
+from locator.exports import hsds
+from locator.exports import writers as exports
+from locator.exports.rows import search_rows
+from locator.exports.writers import COLUMNS, ExportRow, SheetHeading
+from locator.facilities.search import FacilityQuery
+from locator.places.geo import Point
 
 Writer = Callable[[Iterable[ExportRow]], Iterator[bytes]]
 HEADING = SheetHeading("Bench", date(2026, 11, 1), crisis_lines=(("988 Lifeline", "988"),))

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search import RADII, load, make_dataset, origins, pct, pg_engine, timed
 from locator.db import make_engine, migrate
-from locator.geo import Point
-from locator.search import FacilityQuery, find_nearby
-from locator.states import all_states
+from locator.facilities.search import FacilityQuery, find_nearby
+from locator.places.geo import Point
+from locator.places.states import all_states
 from scrapers.law_snapshot import seed_laws
 
 FILTERS: dict[str, tuple[str, ...]] = {

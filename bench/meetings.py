@@ -33,11 +33,11 @@ from sqlmodel import Session, col
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from locator.db import make_engine, migrate
-from locator.gazetteer import embedded_gazetteer
-from locator.geo import Point, unit_vector
-from locator.meeting_search import MeetingQuery, find_meetings
-from locator.meeting_times import next_occurrence
+from locator.meetings.search import MeetingQuery, find_meetings
+from locator.meetings.times import next_occurrence
 from locator.models import Meeting
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.geo import Point, unit_vector
 from scrapers.base import run_import
 from scrapers.meetings import MeetingRecord, MeetingWriter
 

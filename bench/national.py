@@ -77,9 +77,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search import floor_query, pct, pg_engine, project_query
 from locator.db import make_engine, migrate
-from locator.gazetteer import embedded_gazetteer
-from locator.geo import Point
-from locator.taxonomy import category
+from locator.facilities.taxonomy import category
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.geo import Point
 from scrapers import samhsa
 from scrapers.base import run_import
 from scrapers.facilities import FacilityWriter

@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.search import load, make_dataset, origins, pct
 from locator import create_app
 from locator.db import make_engine, migrate
-from locator.geo import Point
-from locator.search import FacilityQuery, find_nearby
+from locator.facilities.search import FacilityQuery, find_nearby
+from locator.places.geo import Point
 from scrapers.law_snapshot import seed_laws
 
 ASSET = re.compile(r'<(?:link|script|img)\b[^>]*?(?:href|src)="(/[^"]+)"')

@@ -35,7 +35,10 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from locator.db import make_engine, migrate
-from locator.geo import (
+from locator.facilities.search import FacilityQuery, find_nearby
+from locator.facilities.taxonomy import category, category_mask, service_bits
+from locator.models import Facility, FacilityService
+from locator.places.geo import (
     EARTH_RADIUS_KM,
     KM_PER_MILE,
     Point,
@@ -44,9 +47,6 @@ from locator.geo import (
     lat_bands,
     unit_vector,
 )
-from locator.models import Facility, FacilityService
-from locator.search import FacilityQuery, find_nearby
-from locator.taxonomy import category, category_mask, service_bits
 
 FILTER = "detox"
 FILTER_CODES = sorted(category(FILTER).codes)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from locator import db
 from locator.config import load_config, split_test_config
 from locator.paths import STATIC_DIR, TEMPLATES_DIR
+from locator.web import session
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,15 +27,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ours, flask_own = split_test_config(test_config or {})
     app.config.update(load_config(ours))
     app.config.update(flask_own)
-    db.init_app(app)
+    session.init_app(app)
 
-    from locator.geocoder import Geocoder, online_lookup
+    # Imported here, not at the top: `import locator` (the scrapers, the CLI, the migrations)
+    # must not load the geocoder clients, the web layer and every blueprint.
+    from locator import views
+    from locator.places.geocoder import Geocoder, online_lookup
+    from locator.web import app as web
+    from locator.web import security
 
     app.extensions["geocoder"] = Geocoder(
         online=online_lookup(app.config), provider=app.config["GEOCODER"]
     )
 
-    from locator import web
-
     web.init_app(app)
+    views.register(app)
+    # After the views: the rate limits are set per blueprint.
+    app.after_request(security.security_headers)
+    security.init_app(app)
     return app

@@ -14,10 +14,14 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from locator import create_app, i18n_catalog
-from locator.admin_cli import admin_group
+from locator import create_app
 from locator.config import example_toml
-from locator.db import get_engine, migrate, schema_is_current
+from locator.db import migrate, schema_is_current
+from locator.ops import translations as i18n_catalog
+from locator.ops.admin_cli import admin_group
+from locator.ops.backup import BackupError, backup, restore
+from locator.serving import gunicorn_argv
+from locator.web.session import get_engine
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -62,8 +66,6 @@ def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: i
 def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
     import os
 
-    from locator.serving import gunicorn_argv
-
     argv = gunicorn_argv(current_app.config, bind=bind, workers=workers)
     click.echo(f"Starting gunicorn: {' '.join(argv[1:])}", err=True)
     get_engine().dispose()  # the workers open their own connections
@@ -79,7 +81,6 @@ def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
 @with_appcontext
 def backup_command(path: Path, force: bool) -> None:
     """Copy the database to PATH while the site keeps serving (pg_dump -Fc on PostgreSQL)."""
-    from locator.backup import backup
 
     click.echo(_backup_step(lambda: backup(get_engine(), path, force=force)))
 
@@ -90,13 +91,11 @@ def backup_command(path: Path, force: bool) -> None:
 @with_appcontext
 def restore_command(path: Path, force: bool) -> None:
     """Replace the database with a backup made by `locator backup` at the same migration."""
-    from locator.backup import restore
 
     click.echo(_backup_step(lambda: restore(get_engine(), path, force=force)))
 
 
 def _backup_step(step: Callable[[], str]) -> str:
-    from locator.backup import BackupError
 
     try:
         return step()

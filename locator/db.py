@@ -9,10 +9,8 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 from locator.paths import MIGRATIONS_DIR
 
@@ -57,32 +55,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
-
-
-def init_app(app: Flask) -> None:
-    """Create the engine for this app and close the request's session on teardown."""
-    app.extensions["engine"] = make_engine(app.config["DATABASE_URL"])
-    app.teardown_appcontext(_close_session)
-
-
-def get_engine() -> Engine:
-    """Return the current app's engine."""
-    engine: Engine = current_app.extensions["engine"]
-    return engine
-
-
-def get_session() -> Session:
-    """Return the session of the current request, opening it on first use."""
-    if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
-    session: Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
 
 
 def alembic_config() -> AlembicConfig:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from locator.meeting_types import WORLD_ID_TYPES, type_names
+from locator.meetings.types import WORLD_ID_TYPES, type_names
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient

@@ -16,9 +16,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from locator.db import get_engine, migrate, schema_is_current
+from locator.db import migrate, schema_is_current
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
+from locator.web.session import get_engine
 from scrapers import samhsa, samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
@@ -331,7 +332,7 @@ def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: f
     """Import Narcotics Anonymous meetings from BMLT root servers."""
     from flask import current_app
 
-    from locator.geo import to_km
+    from locator.places.geo import to_km
     from scrapers import meeting_import
 
     _one_mode(path, live, bool(near))

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 from sqlmodel import Session, col
 
-from locator.geo import lat_band, unit_vector
+from locator.facilities.taxonomy import service_bits, taxonomy_fingerprint
 from locator.models import Facility, FacilityService, FacilitySource, StoreMeta
-from locator.taxonomy import service_bits, taxonomy_fingerprint
+from locator.places.geo import lat_band, unit_vector
 from locator.text import clean, fold
 from scrapers.base import BATCH_SIZE, Stored, content_hash
 

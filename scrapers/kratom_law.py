@@ -33,7 +33,6 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from locator.laws import LawStatus
 from locator.models import (
     FederalAction,
     ImportRun,
@@ -43,6 +42,7 @@ from locator.models import (
     StateLaw,
     utcnow,
 )
+from locator.places.law_filter import LawStatus
 from scrapers.base import FeedSchemaError, ImportError_
 from scrapers.http import HttpClient, client_from_config
 

@@ -9,10 +9,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from locator.db import get_engine
 from locator.errors import LocatorError
-from locator.law_review import accept, get_proposal, list_proposals, parse_changes, reject
+from locator.laws.review import accept, get_proposal, list_proposals, parse_changes, reject
 from locator.models import LawChangeProposal
+from locator.web.session import get_engine
 from scrapers.http import client_from_config
 from scrapers.kratom_law import check_sources
 from scrapers.locks import job_lock

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, col
 
-from locator.laws import COVERS, FEDERAL_STATUSES, LOCAL_KINDS, SEVEN_OH_RULES, LawStatus
+from locator.laws.status import COVERS, FEDERAL_STATUSES, LOCAL_KINDS, SEVEN_OH_RULES
 from locator.models import FederalAction, LocalRestriction, StateLaw
 from locator.paths import DATA_DIR
-from locator.states import all_states
+from locator.places.law_filter import LawStatus
+from locator.places.states import all_states
 from scrapers.base import FeedSchemaError
 
 LAWS_DIR = DATA_DIR / "laws"

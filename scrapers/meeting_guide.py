@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import time
 from typing import Any
 
-from locator.meeting_types import SPEC_PROGRAMMES, type_names
-from locator.states import find_state
+from locator.meetings.types import SPEC_PROGRAMMES, type_names
+from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from locator.geo import Point
+from locator.places.geo import Point
 from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.files import TEXT_ENCODING, read_json, utf8_errors

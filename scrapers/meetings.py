@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlmodel import Session, col
 
-from locator.gazetteer import embedded_gazetteer
-from locator.geo import lat_band, unit_vector
-from locator.meeting_times import zone
+from locator.meetings.times import zone
 from locator.models import Meeting
-from locator.states import find_state
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.geo import lat_band, unit_vector
+from locator.places.states import find_state
 from locator.text import fold
 from scrapers.base import Rejected, Stored
 

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from locator.paths import DATA_DIR
-from locator.states import find_state
+from locator.places.states import find_state
 from locator.text import clean, fold
 from scrapers.base import FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key

@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from locator.gazetteer import embedded_gazetteer
 from locator.models import FacilitySource
-from locator.states import State, all_states, find_state
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.states import State, all_states, find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter

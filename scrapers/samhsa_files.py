@@ -36,10 +36,10 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel import Session, col, select
 
-from locator.gazetteer import embedded_gazetteer
 from locator.models import ServiceCode
 from locator.paths import DATA_DIR
-from locator.states import find_state
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key

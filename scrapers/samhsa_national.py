@@ -44,10 +44,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from locator.gazetteer import embedded_gazetteer
-from locator.geo import haversine_km_raw
 from locator.paths import DATA_DIR
-from locator.states import find_state
+from locator.places.gazetteer import embedded_gazetteer
+from locator.places.geo import haversine_km_raw
+from locator.places.states import find_state
 from locator.text import clean, fold
 from scrapers import samhsa_files
 from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected

@@ -23,7 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
-from locator.db import get_engine
+from locator.web.session import get_engine
 from scrapers.locks import JobBusyError, job_lock
 
 log = logging.getLogger(__name__)

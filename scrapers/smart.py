@@ -24,8 +24,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from locator.meeting_times import ICS_DAYS, WEEKDAYS
-from locator.states import find_state
+from locator.meetings.times import ICS_DAYS, WEEKDAYS
+from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient

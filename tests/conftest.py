@@ -209,7 +209,7 @@ def form_token(client: FlaskClient, url: str) -> str:
 def create_admin(app: Flask, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD) -> None:
     from sqlmodel import Session
 
-    from locator.admin_users import create_user
+    from locator.admin.accounts import create_user
 
     with Session(app.extensions["engine"]) as session:
         create_user(session=session, username=name, password=password)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from locator.admin_users import AdminUserError, create_user
+from locator.admin.accounts import AdminUserError, create_user
 from locator.cli import cli
 from locator.models import (
     AdminUser,
@@ -158,7 +158,7 @@ def test_every_admin_post_and_the_report_form_need_the_csrf_token(
 
 
 def test_a_password_change_ends_the_other_sessions(app: Flask, admin_client: FlaskClient) -> None:
-    from locator.admin_users import set_password
+    from locator.admin.accounts import set_password
 
     with Session(app.extensions["engine"]) as session:
         set_password(session=session, username=ADMIN_NAME, password="a brand new passphrase")

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from locator.exports import safe_cell
-from locator.hsds import NAMESPACE
+from locator.exports.hsds import NAMESPACE
+from locator.exports.writers import safe_cell
 from tests.conftest import make_app
 from tests.utils.facilities import add_sites, site
 

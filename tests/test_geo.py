@@ -8,7 +8,7 @@ import pytest
 from geopy.distance import geodesic
 
 from locator.errors import BadQueryError
-from locator.geo import (
+from locator.places.geo import (
     EARTH_RADIUS_KM,
     Point,
     bounding_boxes,

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from locator.errors import BadQueryError, GeocoderUnavailableError, UnknownPlaceError
-from locator.geo import Point, haversine_km
-from locator.geocoder import Geocoder, online_lookup
 from locator.models import GeocodeCache
+from locator.places.geo import Point, haversine_km
+from locator.places.geocoder import Geocoder, online_lookup
 
 
 @pytest.fixture(scope="module")

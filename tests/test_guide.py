@@ -9,9 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-from locator.guide import REVIEWED_ON, TOPICS
+from locator.facilities.guide import REVIEWED_ON, TOPICS
+from locator.facilities.taxonomy import CATEGORIES
 from locator.paths import STATIC_DIR
-from locator.taxonomy import CATEGORIES
 from tests.test_pages import soup
 
 SERVICE_KEYS = {c.key for c in CATEGORIES}

@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from locator import i18n_catalog
 from locator.cli import cli
-from locator.guide import TOPICS
+from locator.facilities.guide import TOPICS
+from locator.facilities.taxonomy import CATEGORIES, GROUPS
 from locator.models import Facility
+from locator.ops import translations as i18n_catalog
 from locator.paths import PACKAGE_DIR
-from locator.taxonomy import CATEGORIES, GROUPS
 from scrapers.meeting_snapshot import seed_meetings
 from tests.conftest import make_app
 

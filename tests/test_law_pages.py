@@ -278,9 +278,9 @@ def test_odd_table_sorts_are_400_sentences(web: FlaskClient, query: str) -> None
 
 
 def test_the_law_filter_keeps_the_search_on_the_spatial_index(engine: Engine) -> None:
-    from locator.geo import Point
-    from locator.search import HIT_FIELDS, FacilityQuery, facility_conditions
-    from locator.spatial import RankedQuery, page_statement
+    from locator.facilities.search import HIT_FIELDS, FacilityQuery, facility_conditions
+    from locator.places.geo import Point
+    from locator.places.spatial import RankedQuery, page_statement
 
     origin = Point(38.03, -78.48)
     query = FacilityQuery(origin=origin, radius=25, law_statuses=("regulated_kcpa", "banned"))

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from locator.laws import COVERS, SEVEN_OH_RULES, LawStatus
+from locator.laws.status import COVERS, SEVEN_OH_RULES
 from locator.models import FederalAction, LocalRestriction, StateLaw
-from locator.states import all_states
+from locator.places.law_filter import LawStatus
+from locator.places.states import all_states
 from scrapers.base import FeedSchemaError
 from scrapers.law_snapshot import (
     FEDERAL_FORMAT,

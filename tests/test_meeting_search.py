@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from locator.errors import BadQueryError
-from locator.geo import Point
-from locator.meeting_search import MeetingQuery, find_meetings
-from locator.meeting_times import minutes_between, next_occurrence, shown
+from locator.meetings.search import MeetingQuery, find_meetings
+from locator.meetings.times import minutes_between, next_occurrence, shown
+from locator.places.geo import Point
 from tests.utils.meetings import add_meetings, meeting
 
 NY, LA, PHOENIX = "America/New_York", "America/Los_Angeles", "America/Phoenix"
@@ -151,7 +151,7 @@ def test_bad_filters_are_refused_with_the_field_named(options, field) -> None:
 
 
 def test_calendar_for_a_zone_without_daylight_saving_has_one_standard_observance() -> None:
-    from locator.meeting_ics import CalendarMeeting, calendar
+    from locator.meetings.ics import CalendarMeeting, calendar
 
     start = next_occurrence(3, time(18, 0), PHOENIX, utc(2026, 7, 6))
     text = calendar(

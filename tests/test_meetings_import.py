@@ -287,7 +287,7 @@ def test_area_refresh_through_the_aggregator(empty_engine, httpserver) -> None:
             "get_used_formats": "1",
         },
     ).respond_with_json(envelope)
-    from locator.geo import Point
+    from locator.places.geo import Point
     from scrapers.meeting_import import import_bmlt_area
 
     settings = config(bmlt_aggregator_url=httpserver.url_for("/main_server/"))

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from locator.errors import BadQueryError
-from locator.referrals import Entry, list_query, moved, parse_entries
+from locator.exports.referrals import Entry, list_query, moved, parse_entries
 from tests.utils.meetings import add_meetings, meeting, meetings
 
 

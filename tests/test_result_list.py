@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import Engine
 
-from locator.result_list import e
+from locator.web.results import e
 from tests.utils.facilities import add_sites, site
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from locator.cli import cli
-from locator.gazetteer import embedded_gazetteer
 from locator.models import Facility, FacilityService, ImportRun, ServiceCode
 from locator.paths import DATA_DIR
+from locator.places.gazetteer import embedded_gazetteer
 from scrapers.base import FeedSchemaError, Rejected, run_import
 from scrapers.facilities import FacilityRecord, FacilityWriter
 from scrapers.samhsa import parse_pages, parse_row

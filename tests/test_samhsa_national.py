@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from locator.gazetteer import embedded_gazetteer
+from locator.places.gazetteer import embedded_gazetteer
 from scrapers.cli import snapshot_national
 from scrapers.facilities import FacilityRecord
 from scrapers.samhsa_national import NATIONAL_DIR

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from locator.errors import BadQueryError
-from locator.geo import EARTH_RADIUS_KM, KM_PER_MILE, Point
-from locator.search import FacilityQuery, find_nearby
+from locator.facilities.search import FacilityQuery, find_nearby
+from locator.places.geo import EARTH_RADIUS_KM, KM_PER_MILE, Point
 from tests.utils.facilities import add_sites, site
 
 CHARLOTTESVILLE = Point(38.0293, -78.4767)
@@ -208,8 +208,8 @@ def test_impossible_queries_are_refused(options: dict[str, object]) -> None:
 def test_a_radius_search_reads_the_spatial_index_not_the_whole_table(engine: Engine) -> None:
     from sqlalchemy import text
 
-    from locator.search import HIT_FIELDS, facility_conditions
-    from locator.spatial import RankedQuery, page_statement
+    from locator.facilities.search import HIT_FIELDS, facility_conditions
+    from locator.places.spatial import RankedQuery, page_statement
 
     query = FacilityQuery(origin=CHARLOTTESVILLE, radius=25, categories=("outpatient",))
     conditions, filters = facility_conditions(query)
@@ -242,8 +242,8 @@ def _add_distant_rows(conn: Any, count: int) -> None:
 
     from sqlalchemy import insert
 
-    from locator.geo import lat_band, unit_vector
     from locator.models import Facility
+    from locator.places.geo import lat_band, unit_vector
 
     rows = []
     for n in range(count):

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
-from locator.taxonomy import GROUPS, categories_in
+from locator.facilities.taxonomy import GROUPS, categories_in
 from tests.test_pages import soup
 
 

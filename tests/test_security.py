@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from locator import create_app
 from locator.errors import ConfigError
 from locator.paths import STATIC_DIR, TEMPLATES_DIR
-from locator.security import content_security_policy
+from locator.web.security import content_security_policy
 from tests.browser.test_accessibility import every_page
 from tests.conftest import admin_client_for, make_app
 

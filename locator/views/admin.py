@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -25,60 +24,17 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
-from locator import admin_users
-from locator.db import get_session
-from locator.models import AdminUser, ImportRun, ProblemReport
-from locator.reports import PROBLEMS, REPORT_STATUSES, recent_reports
+from locator.admin import accounts as admin_users
+from locator.admin.problem_reports import PROBLEMS, REPORT_STATUSES, recent_reports
+from locator.models import ImportRun, ProblemReport
+from locator.web.admin_auth import audit, client_hash, require_admin
+from locator.web.session import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
 
 RUNS_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
-OPEN_ENDPOINTS = {"admin.login"}
-
-
-def require_admin() -> Response | None:
-    """Send anyone not signed in as an active admin to the sign-in page."""
-    if request.endpoint in OPEN_ENDPOINTS:
-        return None
-    user = _signed_in_admin()
-    if user is None:
-        session.pop("admin_id", None)
-        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-    g.admin = user
-    return None
-
-
-bp.before_request(require_admin)
-
-
-def _signed_in_admin() -> AdminUser | None:
-    admin_id = session.get("admin_id")
-    if not isinstance(admin_id, int):
-        return None
-    user = get_session().get(AdminUser, admin_id)
-    if user is None or not user.active:
-        return None
-    if session.get("admin_stamp") != admin_users.session_stamp(user):
-        return None
-    return user
-
-
-def client_hash() -> str:
-    """Return the audit log's hash of the client address."""
-    return admin_users.address_hash(request.remote_addr or "", current_app.config["SECRET_KEY"])
-
-
-def audit(action: str, target: str = "", detail: str = "") -> None:
-    """Add an audit-log row for the signed-in admin (committed with the action)."""
-    admin_users.record(
-        session=get_session(),
-        username=g.admin.username,
-        action=action,
-        target=target,
-        detail=detail,
-        address=client_hash(),
-    )
 
 
 def _safe_next(target: str | None) -> str:

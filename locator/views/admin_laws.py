@@ -13,9 +13,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from locator.db import get_session
 from locator.errors import LocatorError
-from locator.law_review import (
+from locator.laws.review import (
     EDITABLE,
     ReviewError,
     accept,
@@ -24,9 +23,10 @@ from locator.law_review import (
     parse_changes,
     reject,
 )
-from locator.laws import FEDERAL_STATUSES
+from locator.laws.status import FEDERAL_STATUSES
 from locator.models import LawChangeProposal
-from locator.views.admin import audit, require_admin
+from locator.web.admin_auth import audit, require_admin
+from locator.web.session import get_session
 
 bp = Blueprint("admin_laws", __name__, url_prefix="/admin/laws")
 bp.before_request(require_admin)

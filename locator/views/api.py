@@ -8,22 +8,18 @@ import orjson
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
 
-from locator.db import get_session
-from locator.gazetteer import Place
+from locator.facilities.detail import facility_codes
+from locator.facilities.search import FacilityHit, SearchPage, find_nearby
+from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
 from locator.models import Facility
-from locator.search import FacilityHit, SearchPage, find_nearby
-from locator.taxonomy import CATEGORIES, GROUPS, categories_for_bits
-from locator.views.facilities import facility_codes
-from locator.views.params import parse_search
-from locator.views.search import coverage_cache
-from locator.web import law_status_json
+from locator.notices import API_DISCLAIMER
+from locator.places.gazetteer import Place
+from locator.web.coverage import coverage_cache
+from locator.web.law_context import law_status_json
+from locator.web.params import parse_search
+from locator.web.session import get_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-DISCLAIMER = (
-    "Directory information, not medical advice. Listings can be out of date: call before "
-    "going. In a crisis call or text 988; SAMHSA National Helpline 1-800-662-4357."
-)
 
 
 @bp.get("/facilities")
@@ -49,7 +45,7 @@ def facility(facility_id: int) -> Response:
     body = _facility_json(row, codes)
     body["unmapped_services"] = row.unmapped_services
     body["first_seen"] = row.first_seen.isoformat()
-    return jsonify({"facility": body, "disclaimer": DISCLAIMER})
+    return jsonify({"facility": body, "disclaimer": gettext(API_DISCLAIMER)})
 
 
 @bp.get("/services")
@@ -117,7 +113,7 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
         "pages": page.pages,
         "links": links,
         "results": [_hit_json(hit, query.unit) for hit in page.hits],
-        "disclaimer": DISCLAIMER,
+        "disclaimer": gettext(API_DISCLAIMER),
     }
 
 

@@ -9,15 +9,16 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from locator import hsds
-from locator.db import get_session
 from locator.errors import N_, BadQueryError
-from locator.export_rows import facility_rows, search_rows
+from locator.exports import hsds
+from locator.exports.formats import choose_format
+from locator.exports.rows import facility_rows, search_rows
+from locator.facilities.search import MAX_PAGE, count_matches
 from locator.models import Facility
-from locator.openapi import openapi_document
-from locator.search import MAX_PAGE, count_matches
-from locator.views.exports import absolute_url, choose_format, referral_export, search_export
-from locator.views.params import int_param, parse_search
+from locator.web.export_responses import absolute_url, referral_export, search_export
+from locator.web.openapi import openapi_document
+from locator.web.params import int_param, parse_search
+from locator.web.session import get_session
 
 bp = Blueprint("api_exports", __name__, url_prefix="/api/v1")
 

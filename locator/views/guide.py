@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext
 
-from locator.guide import REVIEWED_ON, TOPICS, find_topic
+from locator.facilities.guide import REVIEWED_ON, TOPICS, find_topic
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from locator.db import get_engine, get_session
-from locator.health import DatabaseCheck, check_database, source_freshness
 from locator.models import utcnow
+from locator.ops.health import DatabaseCheck, check_database, source_freshness
+from locator.web.session import get_engine, get_session
 
 bp = Blueprint("health", __name__)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, jsonify
+from flask_babel import gettext
 
-from locator.db import get_session
-from locator.laws import (
-    DISCLAIMER,
+from locator.laws.status import (
     all_laws,
     federal_actions,
     federal_json,
@@ -16,6 +15,8 @@ from locator.laws import (
     law_json,
     local_restrictions,
 )
+from locator.notices import LAW_DISCLAIMER
+from locator.web.session import get_session
 
 bp = Blueprint("laws_api", __name__, url_prefix="/api/v1")
 
@@ -31,7 +32,7 @@ def laws() -> Response:
             for law in all_laws(session=session)
         ],
         "federal": [federal_json(a) for a in federal_actions(session=session)],
-        "disclaimer": DISCLAIMER,
+        "disclaimer": gettext(LAW_DISCLAIMER),
     }
     return jsonify(body)
 
@@ -44,6 +45,6 @@ def law(state: str) -> Response:
     body = {
         "law": law_json(row, local_restrictions(session=session, state=row.state), date.today()),
         "federal": [federal_json(a) for a in federal_actions(session=session)],
-        "disclaimer": DISCLAIMER,
+        "disclaimer": gettext(LAW_DISCLAIMER),
     }
     return jsonify(body)

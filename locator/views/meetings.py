@@ -9,16 +9,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 
-from locator.db import get_session
 from locator.errors import BadQueryError
-from locator.i18n import error_message, localized_place
-from locator.meeting_coverage import meeting_coverage
-from locator.meeting_ics import CalendarMeeting, calendar
-from locator.meeting_search import MeetingHit, find_meetings, meeting_hit
-from locator.meeting_times import TIMES_OF_DAY, WEEKDAYS, ShownTime, clock_text, shown
-from locator.meeting_types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
+from locator.meetings.coverage import meeting_coverage
+from locator.meetings.ics import CalendarMeeting, calendar
+from locator.meetings.search import MeetingHit, find_meetings, meeting_hit
+from locator.meetings.times import TIMES_OF_DAY, WEEKDAYS, ShownTime, clock_text, shown
+from locator.meetings.types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
 from locator.models import Meeting
-from locator.views.meeting_params import parse_meeting_search
+from locator.web.i18n import error_message, localized_place
+from locator.web.meeting_params import parse_meeting_search
+from locator.web.session import get_session
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext
 
-from locator.db import get_session
-from locator.meeting_search import MeetingHit, MeetingPage, find_meetings, meeting_hit
-from locator.meeting_times import shown
+from locator.meetings.search import MeetingHit, MeetingPage, find_meetings, meeting_hit
+from locator.meetings.times import shown
 from locator.models import Meeting
-from locator.views.api import DISCLAIMER
-from locator.views.meeting_params import parse_meeting_search, parse_viewer_zone
-from locator.web import law_status_json
+from locator.notices import API_DISCLAIMER
+from locator.web.law_context import law_status_json
+from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
+from locator.web.session import get_session
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
 
@@ -40,7 +40,7 @@ def meeting(meeting_id: int) -> Response:
     body = _hit_json(meeting_hit(row, datetime.now(UTC)), viewer, None)
     body["active"] = row.active
     body["first_seen"] = row.first_seen.isoformat()
-    return jsonify({"meeting": body, "disclaimer": DISCLAIMER})
+    return jsonify({"meeting": body, "disclaimer": gettext(API_DISCLAIMER)})
 
 
 def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
@@ -68,7 +68,7 @@ def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
         "pages": page.pages,
         "links": links,
         "results": [_hit_json(hit, viewer, query.unit) for hit in page.hits],
-        "disclaimer": DISCLAIMER,
+        "disclaimer": gettext(API_DISCLAIMER),
     }
 
 

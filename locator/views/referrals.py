@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from locator.db import get_session
 from locator.errors import BadQueryError
-from locator.export_rows import referral_rows
-from locator.exports import ExportRow
-from locator.geo import Point
-from locator.referrals import Entry, list_link, moved, parse_entries, without
-from locator.views.exports import FORMATS, absolute_url
-from locator.views.params import parse_origin, parse_unit
+from locator.exports.formats import FORMATS
+from locator.exports.referrals import Entry, list_link, moved, parse_entries, without
+from locator.exports.rows import referral_rows
+from locator.exports.writers import ExportRow
+from locator.places.geo import Point
+from locator.web.export_responses import absolute_url
+from locator.web.params import parse_origin, parse_unit
+from locator.web.session import get_session
 
 bp = Blueprint("referrals", __name__)
 

@@ -8,16 +8,16 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from locator.db import get_session
-from locator.errors import BadQueryError
-from locator.models import Facility, Meeting
-from locator.reports import (
+from locator.admin.problem_reports import (
     PROBLEMS,
     ReportLimits,
     TooManyReportsError,
     sender_hash,
     store_report,
 )
+from locator.errors import BadQueryError
+from locator.models import Facility, Meeting
+from locator.web.session import get_session
 
 bp = Blueprint("reports", __name__)
 

@@ -9,21 +9,15 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from locator.coverage import CoverageCache
-from locator.db import get_session
 from locator.errors import BadQueryError
-from locator.i18n import error_message, localized_place
-from locator.search import find_nearby
-from locator.views.exports import FORMATS
-from locator.views.params import list_param, parse_search
+from locator.exports.formats import FORMATS
+from locator.facilities.search import find_nearby
+from locator.web.coverage import coverage_cache
+from locator.web.i18n import error_message, localized_place
+from locator.web.params import list_param, parse_search
+from locator.web.session import get_session
 
 bp = Blueprint("search", __name__)
-
-
-def coverage_cache() -> CoverageCache:
-    """Return this app's coverage cache (one per app, shared by its threads)."""
-    cache: CoverageCache = current_app.extensions.setdefault("coverage_cache", CoverageCache())
-    return cache
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Page
 from sqlmodel import Session, select
 
-from locator.guide import TOPICS
+from locator.facilities.guide import TOPICS
 from locator.models import Facility, Meeting
 from scrapers.meeting_snapshot import seed_meetings
 from tests.browser.conftest import sign_in

@@ -10,12 +10,12 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from locator.errors import N_, BadQueryError
-from locator.gazetteer import Place
-from locator.geocoder import Geocoder
-from locator.laws import parse_statuses
-from locator.meeting_search import MeetingQuery
-from locator.meeting_times import WEEKDAYS, zone
-from locator.views.params import int_param, list_param, parse_origin, parse_radius, parse_unit
+from locator.meetings.search import MeetingQuery
+from locator.meetings.times import WEEKDAYS, zone
+from locator.places.gazetteer import Place
+from locator.places.geocoder import Geocoder
+from locator.places.law_filter import parse_statuses
+from locator.web.params import int_param, list_param, parse_origin, parse_radius, parse_unit
 
 
 @dataclass(frozen=True, slots=True)

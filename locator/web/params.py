@@ -10,12 +10,12 @@ from typing import Any, cast
 from werkzeug.datastructures import MultiDict
 
 from locator.errors import N_, BadQueryError, Term
-from locator.gazetteer import Place
-from locator.geo import Point, Unit
-from locator.geocoder import Geocoder
-from locator.laws import parse_statuses
-from locator.search import FacilityQuery
-from locator.taxonomy import FACILITY_TYPES, categories_by_key
+from locator.facilities.search import FacilityQuery
+from locator.facilities.taxonomy import FACILITY_TYPES, categories_by_key
+from locator.places.gazetteer import Place
+from locator.places.geo import Point, Unit
+from locator.places.geocoder import Geocoder
+from locator.places.law_filter import parse_statuses
 
 MAX_NUMBER_TEXT = 32
 

@@ -26,10 +26,10 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from locator.errors import N_, BadQueryError
-from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
-from locator.laws import parse_statuses, status_condition
-from locator.spatial import RankedQuery, aggregate_codes, ranked_page
-from locator.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
+from locator.facilities.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
+from locator.places.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.places.law_filter import parse_statuses, status_condition
+from locator.places.spatial import RankedQuery, aggregate_codes, ranked_page
 
 MAX_PAGE = 10_000
 

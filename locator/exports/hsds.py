@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import orjson
 
-from locator.exports import CHUNK_BYTES, ExportRow, file_chunks
+from locator.exports.writers import CHUNK_BYTES, ExportRow, file_chunks
 from locator.paths import DATA_DIR
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:treatment-locator:hsds")

@@ -9,10 +9,8 @@ last verified it and a confidence; rows the research marks unconfirmed say so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -20,27 +18,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.db import driver_rows
-from locator.errors import N_, BadQueryError, NotFoundError
+from locator.errors import NotFoundError
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
-from locator.states import all_states, state_name
+from locator.places.law_filter import LawStatus
+from locator.places.states import all_states, state_name
 from locator.text import fold_place
-
-DISCLAIMER = (
-    "Informational only, not legal advice. Laws change often; cities and counties may be "
-    "stricter. Check the cited official source."
-)
-
-
-class LawStatus(StrEnum):
-    """The kratom status of a state or territory."""
-
-    BANNED = "banned"
-    TEMPORARY_BAN = "temporary_ban"
-    REGULATED_KCPA = "regulated_kcpa"
-    RESTRICTED = "restricted"
-    AGE_LIMIT_ONLY = "age_limit_only"
-    UNREGULATED = "unregulated"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,39 +115,6 @@ FEDERAL_STATUSES = (
 
 class UnknownStateError(NotFoundError):
     """A state code that is not a US state, DC or territory."""
-
-
-def parse_statuses(values: Iterable[str]) -> tuple[LawStatus, ...]:
-    """Read law-status filter values.
-
-    Raises:
-        BadQueryError: a value is not a status, with the list of those that are.
-    """
-    chosen: list[LawStatus] = []
-    for raw in values:
-        text = raw.strip().lower()
-        try:
-            chosen.append(LawStatus(text))
-        except ValueError:
-            allowed = ", ".join(s.value for s in LawStatus)
-            raise BadQueryError(
-                N_("“%(value)s” is not a kratom-law status; use one of %(allowed)s."),
-                field="law",
-                value=raw[:30],
-                allowed=allowed,
-            ) from None
-    return tuple(dict.fromkeys(chosen))
-
-
-def status_condition(statuses: tuple[LawStatus, ...], column: str = "t.state") -> str:
-    """Return an SQL condition keeping rows whose state has one of ``statuses``.
-
-    The statuses are enum members, so the literal list never holds request text; the
-    subquery reads ix_state_law_status and the outer test is an IN on the state code.
-    """
-    listed = ", ".join(f"'{LawStatus(s).value}'" for s in statuses)
-    subquery = f"SELECT l.state FROM state_law l WHERE l.status IN ({listed})"  # noqa: S608
-    return f"{column} IN ({subquery})"
 
 
 def is_expired(law: StateLaw, today: date) -> bool:

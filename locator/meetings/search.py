@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.errors import N_, BadQueryError
-from locator.geo import Point, Unit, from_km, haversine_km_raw, to_km
-from locator.laws import parse_statuses, status_condition
-from locator.meeting_times import TIMES_OF_DAY, minutes_between, next_occurrence, sunday_weekday
-from locator.meeting_types import FELLOWSHIPS, format_filters
+from locator.meetings.times import TIMES_OF_DAY, minutes_between, next_occurrence, sunday_weekday
+from locator.meetings.types import FELLOWSHIPS, format_filters
 from locator.models import Meeting
-from locator.spatial import RankedQuery, ranked_page
+from locator.places.geo import Point, Unit, from_km, haversine_km_raw, to_km
+from locator.places.law_filter import parse_statuses, status_condition
+from locator.places.spatial import RankedQuery, ranked_page
 
 Mode = Literal["near", "online"]
 Order = Literal["distance", "soon"]

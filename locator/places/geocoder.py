@@ -16,10 +16,10 @@ from locator.errors import (
     Message,
     UnknownPlaceError,
 )
-from locator.gazetteer import Gazetteer, Place
-from locator.geo import Point
 from locator.models import GeocodeCache, utcnow
-from locator.states import find_state
+from locator.places.gazetteer import Gazetteer, Place
+from locator.places.geo import Point
+from locator.places.states import find_state
 from locator.text import clean, fold
 
 MAX_QUERY_LENGTH = 200

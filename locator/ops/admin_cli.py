@@ -9,9 +9,9 @@ import click
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from locator import admin_users
-from locator.db import get_engine
+from locator.admin import accounts as admin_users
 from locator.errors import LocatorError
+from locator.web.session import get_engine
 
 
 @click.group("admin")

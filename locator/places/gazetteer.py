@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from locator.geo import Point, haversine_km_raw
-from locator.states import State
+from locator.places.geo import Point, haversine_km_raw
+from locator.places.states import State
 from locator.text import fold_place
 
 PlaceKind = Literal["zip", "city", "state", "coordinates", "address"]

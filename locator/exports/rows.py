@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from locator.exports import ExportRow
-from locator.geo import Point, Unit, from_km, haversine_km_raw
-from locator.meeting_times import WEEKDAYS, clock_text
-from locator.meeting_types import fellowship_name
+from locator.exports.referrals import Entry
+from locator.exports.writers import ExportRow
+from locator.facilities.search import FacilityHit, FacilityQuery, find_nearby
+from locator.meetings.times import WEEKDAYS, clock_text
+from locator.meetings.types import fellowship_name
 from locator.models import Facility, FacilityService, Meeting, ServiceCode
-from locator.referrals import Entry
-from locator.search import FacilityHit, FacilityQuery, find_nearby
+from locator.places.geo import Point, Unit, from_km, haversine_km_raw
 
 BATCH = 500
 UrlFor = Callable[[str, int], str]  # (kind, id) -> absolute URL of its page

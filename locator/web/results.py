@@ -20,17 +20,17 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from locator.errors import N_
-from locator.laws import LocalIndex, local_rules_for
-from locator.search import FacilityHit, FacilityQuery, SearchPage
-from locator.taxonomy import CATEGORIES, GROUPS, Category, categories_for_bits, category_mask
-from locator.web import (
-    directions_url,
-    format_distance,
-    law_statuses,
-    local_law_index,
-    tel_href,
-    translate_label,
+from locator.facilities.search import FacilityHit, FacilityQuery, SearchPage
+from locator.facilities.taxonomy import (
+    CATEGORIES,
+    GROUPS,
+    Category,
+    categories_for_bits,
+    category_mask,
 )
+from locator.laws.status import LocalIndex, local_rules_for
+from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
+from locator.web.law_context import law_statuses, local_law_index
 
 # A row id no listing has (RowIdConverter allows up to 2**31 - 1): the page builds each link
 # once with it and puts every row's id in its place.

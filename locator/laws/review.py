@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.errors import LocatorError, NotFoundError
-from locator.laws import FEDERAL_STATUSES, LawStatus, get_law, law_fields
+from locator.laws.status import FEDERAL_STATUSES, get_law, law_fields
 from locator.models import FederalAction, LawChangeProposal, LawHistory, StateLaw, utcnow
+from locator.places.law_filter import LawStatus
 
 DATE_FIELDS = ("enacted_on", "effective_on", "expires_on")
 TEXT_FIELDS = ("law_name", "citation", "notes")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from locator.models import Facility, FacilitySource, ImportRun
-from locator.states import state_name
+from locator.places.states import state_name
 
 
 @dataclass(frozen=True, slots=True)

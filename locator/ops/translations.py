@@ -20,6 +20,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from locator.admin.problem_reports import PROBLEMS
+from locator.facilities.guide import TOPICS
+from locator.facilities.taxonomy import CATEGORIES, FACILITY_TYPES, GROUPS
+from locator.laws.status import CONFIDENCE, COVERS, LOCAL_KINDS, SEVEN_OH_RULES, STATUS_INFO
+from locator.laws.table import SORTS
+from locator.meetings.times import TIMES_OF_DAY, WEEKDAYS
+from locator.meetings.types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS
+from locator.notices import API_DISCLAIMER, CRISIS_LINES, EXPORT_NOTICE, LAW_DISCLAIMER
 from locator.paths import DATA_DIR, PACKAGE_DIR, PROJECT_DIR
 
 BABEL_CFG = PROJECT_DIR / "babel.cfg"
@@ -47,66 +55,59 @@ def locales() -> list[str]:
 
 def data_messages() -> Iterator[tuple[str, str]]:
     """Yield (message, where) for every label people read that lives in a data table."""
-    from locator.guide import TOPICS
-    from locator.meeting_times import TIMES_OF_DAY, WEEKDAYS
-    from locator.meeting_types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS
-    from locator.taxonomy import CATEGORIES, FACILITY_TYPES, GROUPS
-    from locator.web import CRISIS_LINES
 
-    yield from ((g.label, "locator/taxonomy.py:GROUPS") for g in GROUPS)
+    yield from ((g.label, "locator/facilities/taxonomy.py:GROUPS") for g in GROUPS)
     for c in CATEGORIES:
-        yield c.label, f"locator/taxonomy.py:{c.key}"
+        yield c.label, f"locator/facilities/taxonomy.py:{c.key}"
         if c.help:
-            yield c.help, f"locator/taxonomy.py:{c.key}"
-    yield from ((name, "locator/taxonomy.py:FACILITY_TYPES") for name in FACILITY_TYPES.values())
-    yield from ((name, "locator/meeting_types.py:FELLOWSHIPS") for name in FELLOWSHIPS.values())
+            yield c.help, f"locator/facilities/taxonomy.py:{c.key}"
     yield from (
-        (name, "locator/meeting_types.py:ATTENDANCE") for name in ATTENDANCE_LABELS.values()
+        (name, "locator/facilities/taxonomy.py:FACILITY_TYPES") for name in FACILITY_TYPES.values()
     )
-    yield from ((f.label, "locator/meeting_types.py:FORMAT_FILTERS") for f in FORMAT_FILTERS)
+    yield from ((name, "locator/meetings/types.py:FELLOWSHIPS") for name in FELLOWSHIPS.values())
+    yield from (
+        (name, "locator/meetings/types.py:ATTENDANCE") for name in ATTENDANCE_LABELS.values()
+    )
+    yield from ((f.label, "locator/meetings/types.py:FORMAT_FILTERS") for f in FORMAT_FILTERS)
     for day in WEEKDAYS:
         # "Tuesdays 7:00 pm" heads a weekly meeting; the plural is its own message.
-        yield day, "locator/meeting_times.py:WEEKDAYS"
-        yield day + "s", "locator/meeting_times.py:WEEKDAYS"
+        yield day, "locator/meetings/times.py:WEEKDAYS"
+        yield day + "s", "locator/meetings/times.py:WEEKDAYS"
     yield from (
-        (spec[0], "locator/meeting_times.py:TIMES_OF_DAY") for spec in TIMES_OF_DAY.values()
+        (spec[0], "locator/meetings/times.py:TIMES_OF_DAY") for spec in TIMES_OF_DAY.values()
     )
     for topic in TOPICS:
-        yield topic.title, f"locator/guide.py:{topic.slug}"
-        yield topic.summary, f"locator/guide.py:{topic.slug}"
-        yield from ((link.label, f"locator/guide.py:{topic.slug}") for link in topic.searches)
+        yield topic.title, f"locator/facilities/guide.py:{topic.slug}"
+        yield topic.summary, f"locator/facilities/guide.py:{topic.slug}"
+        yield from (
+            (link.label, f"locator/facilities/guide.py:{topic.slug}") for link in topic.searches
+        )
     for line in CRISIS_LINES:
-        yield line["name"], "locator/web.py:CRISIS_LINES"
-        yield line["note"], "locator/web.py:CRISIS_LINES"
+        yield line["name"], "locator/notices.py:CRISIS_LINES"
+        yield line["note"], "locator/notices.py:CRISIS_LINES"
+    yield API_DISCLAIMER, "locator/notices.py:API_DISCLAIMER"
+    yield EXPORT_NOTICE, "locator/notices.py:EXPORT_NOTICE"
+    yield LAW_DISCLAIMER, "locator/notices.py:LAW_DISCLAIMER"
     yield from law_messages()
     yield from codebook_messages()
 
 
 def law_messages() -> Iterator[tuple[str, str]]:
     """Yield the kratom-law words the law pages and badges show, and the report form's."""
-    from locator.laws import (
-        CONFIDENCE,
-        COVERS,
-        DISCLAIMER,
-        LOCAL_KINDS,
-        SEVEN_OH_RULES,
-        STATUS_INFO,
-    )
-    from locator.reports import PROBLEMS
-    from locator.views.laws import SORTS
 
-    yield DISCLAIMER, "locator/laws.py:DISCLAIMER"
     for info in STATUS_INFO.values():
-        yield from ((text, "locator/laws.py:STATUS_INFO") for text in (info.label, info.meaning))
+        yield from (
+            (text, "locator/laws/status.py:STATUS_INFO") for text in (info.label, info.meaning)
+        )
     for table, name in (
         (CONFIDENCE, "CONFIDENCE"),
         (COVERS, "COVERS"),
         (SEVEN_OH_RULES, "SEVEN_OH_RULES"),
         (LOCAL_KINDS, "LOCAL_KINDS"),
     ):
-        yield from ((text, f"locator/laws.py:{name}") for text in table.values() if text)
+        yield from ((text, f"locator/laws/status.py:{name}") for text in table.values() if text)
     yield from ((sort.label, "locator/views/laws.py:SORTS") for sort in SORTS.values())
-    yield from ((text, "locator/reports.py:PROBLEMS") for text in PROBLEMS.values())
+    yield from ((text, "locator/admin/problem_reports.py:PROBLEMS") for text in PROBLEMS.values())
 
 
 def codebook_messages() -> Iterator[tuple[str, str]]:

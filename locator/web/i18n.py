@@ -17,8 +17,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale, get_translations, gettext
 
 from locator.errors import Choices, LocatorError, Message, Term
-from locator.gazetteer import Place
-from locator.meeting_types import type_names_in
+from locator.meetings.types import type_names_in
+from locator.places.gazetteer import Place
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from locator.db import driver_rows
-from locator.geo import Point, bounding_boxes, lat_bands, min_dot, unit_vector
+from locator.places.geo import Point, bounding_boxes, lat_bands, min_dot, unit_vector
 
 DOT = "(t.geo_x * :ux + t.geo_y * :uy + t.geo_z * :uz)"
 _NAMED = re.compile(r":(\w+)")

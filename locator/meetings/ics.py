@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from locator.meeting_times import ICS_DAYS, end_time, zone
+from locator.meetings.times import ICS_DAYS, end_time, zone
 
 PRODID = "-//treatment-locator//meetings//EN"
 TRANSITION_YEARS = 3

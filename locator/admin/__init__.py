@@ -1,0 +1,1 @@
+"""Admin accounts and roles, and the problem reports people send."""

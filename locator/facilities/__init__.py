@@ -1,0 +1,3 @@
+"""Treatment facilities: nearest-first search, the SAMHSA service taxonomy, coverage, the care
+guide.
+"""

@@ -1,0 +1,1 @@
+"""State kratom law: statuses in plain words, lookups, and the review of proposed changes."""

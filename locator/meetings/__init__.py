@@ -1,0 +1,1 @@
+"""Peer-support meetings: search, local times, formats and types, calendar files, coverage."""

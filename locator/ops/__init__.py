@@ -1,0 +1,1 @@
+"""Running the service: backups, health, the translation catalog, the admin CLI."""

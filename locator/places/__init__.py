@@ -1,0 +1,3 @@
+"""Where things are: points and distances, the spatial index, the offline gazetteer, geocoding,
+states.
+"""

@@ -1,0 +1,57 @@
+"""Who is signed in to the admin area, the check every /admin page runs, and the audit log.
+
+The session cookie holds the admin's id and a fingerprint of their password hash, so changing
+a password signs out every other session.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from locator.admin import accounts as admin_users
+from locator.models import AdminUser
+from locator.web.session import get_session
+
+OPEN_ENDPOINTS = {"admin.login"}
+
+
+def require_admin() -> Response | None:
+    """Send anyone not signed in as an active admin to the sign-in page."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    user = _signed_in_admin()
+    if user is None:
+        session.pop("admin_id", None)
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    g.admin = user
+    return None
+
+
+def _signed_in_admin() -> AdminUser | None:
+    admin_id = session.get("admin_id")
+    if not isinstance(admin_id, int):
+        return None
+    user = get_session().get(AdminUser, admin_id)
+    if user is None or not user.active:
+        return None
+    if session.get("admin_stamp") != admin_users.session_stamp(user):
+        return None
+    return user
+
+
+def client_hash() -> str:
+    """Return the audit log's hash of the client address."""
+    return admin_users.address_hash(request.remote_addr or "", current_app.config["SECRET_KEY"])
+
+
+def audit(action: str, target: str = "", detail: str = "") -> None:
+    """Add an audit-log row for the signed-in admin (committed with the action)."""
+    admin_users.record(
+        session=get_session(),
+        username=g.admin.username,
+        action=action,
+        target=target,
+        detail=detail,
+        address=client_hash(),
+    )

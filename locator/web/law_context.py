@@ -1,0 +1,54 @@
+"""The kratom-law data a page needs, read once per request: statuses, local rules, badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, url_for
+
+from locator.laws.status import (
+    LocalIndex,
+    LocalRule,
+    local_index,
+    local_rules_for,
+    statuses_by_state,
+)
+from locator.laws.status import badge as law_badge
+from locator.web.session import get_session
+
+
+def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, Any] | None:
+    """Return the kratom-law badge of a listing's state, with its known local rules, or None."""
+    status = law_statuses().get(state)
+    if status is None:
+        return None
+    urls: dict[str, str] = g.setdefault("law_urls", {})  # built once per state and request
+    url = urls.get(state) or urls.setdefault(
+        state, url_for("laws_api.law", state=state, _external=True)
+    )
+    local = [
+        {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
+        for r in local_law_rules(state, city, county)
+    ]
+    return {"status": status, "badge": law_badge(status), "url": url, "local": local}
+
+
+def local_law_rules(state: str, city: str, county: str = "") -> list[LocalRule]:
+    """Return the known kratom rules of a listing's city or county (index read once a request)."""
+    return local_rules_for(local_law_index(), state, city, county)
+
+
+def local_law_index() -> LocalIndex:
+    """Return every known city and county kratom rule, indexed; read once per request."""
+    if "local_law_index" not in g:
+        g.local_law_index = local_index(session=get_session())
+    found: LocalIndex = g.local_law_index
+    return found
+
+
+def law_statuses() -> dict[str, str]:
+    """Return state code -> kratom-law status, read once per request (56 rows)."""
+    if "law_statuses" not in g:
+        g.law_statuses = statuses_by_state(session=get_session())
+    found: dict[str, str] = g.law_statuses
+    return found
