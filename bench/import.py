@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from locator.db import make_engine, migrate
 from locator.places.states import all_states
 from scrapers.base import run_import
-from scrapers.facilities import FacilityWriter
+from scrapers.facility_writer import FacilityWriter
 from scrapers.samhsa_files import file_items, open_file
 
 BASE = [

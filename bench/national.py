@@ -82,7 +82,7 @@ from locator.places.gazetteer import embedded_gazetteer
 from locator.places.geo import Point
 from scrapers import samhsa
 from scrapers.base import run_import
-from scrapers.facilities import FacilityWriter
+from scrapers.facility_writer import FacilityWriter
 from scrapers.samhsa_files import file_items, input_digest, open_file, store_reference
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from locator.models import LawChangeProposal, StateLaw
 from locator.web.session import get_engine
 from scrapers import samhsa, samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
-from scrapers.facilities import FacilityWriter
+from scrapers.facility_writer import FacilityWriter
 from scrapers.meeting_snapshot import seed_meetings
 from scrapers.runs import failures_recorded
 

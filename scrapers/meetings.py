@@ -18,18 +18,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, time
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import case, insert, update
 from sqlmodel import Session, col
 
 from locator.meetings.times import zone
 from locator.models import Meeting
 from locator.places.gazetteer import embedded_gazetteer
-from locator.places.geo import lat_band, unit_vector
+from locator.places.spatial import index_columns
 from locator.places.states import find_state
 from locator.text import fold
-from scrapers.base import Rejected, Stored
+from scrapers.base import Rejected
+from scrapers.writers import KeyedRows
 
 ATTENDANCE = ("in_person", "hybrid", "online", "inactive")
 # Types that only make sense at a venue (tsml-ui's list): hidden on online-only meetings.
@@ -223,10 +224,6 @@ def without_venue_formats(record: MeetingRecord) -> MeetingRecord:
     return replace(record, formats=tuple(c for c in record.formats if c not in IN_PERSON_ONLY))
 
 
-def _unit(lat: float | None, lon: float | None) -> tuple[float | None, ...]:
-    return (None, None, None) if lat is None or lon is None else unit_vector(lat, lon)
-
-
 _COLUMNS = (
     "fellowship",
     "name",
@@ -253,30 +250,19 @@ _COLUMNS = (
 
 
 @dataclass
-class MeetingWriter:
+class MeetingWriter(KeyedRows):
     """Stores MeetingRecords of one source (the Writer of the import pipeline).
 
     ``scope_urls``: when set, a full refresh only deactivates rows from these servers or
     feeds (those fetched in full this run); rows of a server that failed stay as they were.
     """
 
-    source: str
     source_note: str
     scope_urls: set[str] | None = None
+    table: ClassVar[Any] = Meeting
 
     def merge(self, first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
         return merge_meetings(first, second)
-
-    def existing(self, session: Session, keys: list[str]) -> dict[str, Stored]:
-        rows = session.execute(
-            select(
-                col(Meeting.id),
-                col(Meeting.source_key),
-                col(Meeting.content_hash),
-                col(Meeting.active),
-            ).where(col(Meeting.source) == self.source, col(Meeting.source_key).in_(keys))
-        )
-        return {r.source_key: Stored(r.id, r.content_hash, r.active) for r in rows}
 
     def _values(self, record: MeetingRecord, digest: str) -> dict[str, Any]:
         values = {name: getattr(record, name) for name in _COLUMNS}
@@ -294,10 +280,7 @@ class MeetingWriter:
             # so that re-importing it changes nothing.
             active=True,
         )
-        values.update(
-            zip(("geo_x", "geo_y", "geo_z"), _unit(record.latitude, record.longitude), strict=True)
-        )
-        values["lat_band"] = None if record.latitude is None else lat_band(record.latitude)
+        values.update(index_columns(record.latitude, record.longitude))
         return values
 
     def insert(
@@ -322,21 +305,10 @@ class MeetingWriter:
     ) -> None:
         if not records:
             return
-        statement = (
-            update(Meeting)
-            .where(col(Meeting.id) == bindparam("row_id"))
-            .values(
-                last_seen=case(
-                    (Meeting.last_seen < bindparam("seen_on"), bindparam("seen_on")),
-                    else_=Meeting.last_seen,
-                )
-            )
-        )
         params = [
-            {**self._values(record, digest), "row_id": row_id, "seen_on": seen_on}
-            for row_id, record, digest in records
+            {**self._values(record, digest), "row_id": row_id} for row_id, record, digest in records
         ]
-        session.connection().execute(statement, params)
+        self._update_rows(session, params, seen_on)
 
     def touch(self, session: Session, ids: list[int], seen_on: date) -> None:
         # The note follows the latest import: a sample row confirmed by a live run stops
@@ -354,12 +326,10 @@ class MeetingWriter:
             )
 
     def active_ids(self, session: Session) -> set[int]:
-        query = select(col(Meeting.id)).where(
-            col(Meeting.source) == self.source, col(Meeting.active)
-        )
+        query = self._active_rows()
         if self.scope_urls is not None:
             query = query.where(col(Meeting.source_url).in_(sorted(self.scope_urls)))
         return set(session.scalars(query))
 
     def deactivate(self, session: Session, ids: list[int]) -> None:
-        session.execute(update(Meeting).where(col(Meeting.id).in_(ids)).values(active=False))
+        self._retire_rows(session, ids)

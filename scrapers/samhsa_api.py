@@ -30,7 +30,8 @@ from locator.places.gazetteer import embedded_gazetteer
 from locator.places.states import State, all_states, find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
-from scrapers.facilities import FacilityRecord, FacilityWriter
+from scrapers.facilities import FacilityRecord
+from scrapers.facility_writer import FacilityWriter
 from scrapers.http import HttpClient, client_from_config
 from scrapers.runs import failures_recorded
 from scrapers.samhsa import PAGE_KEYS, SOURCE, SOURCE_URL, check_page_rows, parse_row

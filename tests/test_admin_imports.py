@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from scrapers import samhsa
 from scrapers.base import Rejected, run_import
-from scrapers.facilities import FacilityWriter
+from scrapers.facility_writer import FacilityWriter
 from tests.utils.facilities import site
 
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from locator.models import Facility, FacilityService, ImportRun
 from scrapers import samhsa
 from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected, content_hash, run_import
-from scrapers.facilities import FacilityRecord, FacilityWriter, clean_phone, clean_website
+from scrapers.facilities import FacilityRecord, clean_phone, clean_website
+from scrapers.facility_writer import FacilityWriter
 from tests.conftest import FIXTURES
 from tests.utils.facilities import TEST_SOURCE, add_sites, site, store_snapshot
 

@@ -17,7 +17,8 @@ from locator.models import Facility, FacilityService, ImportRun, ServiceCode
 from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
 from scrapers.base import FeedSchemaError, Rejected, run_import
-from scrapers.facilities import FacilityRecord, FacilityWriter
+from scrapers.facilities import FacilityRecord
+from scrapers.facility_writer import FacilityWriter
 from scrapers.samhsa import parse_pages, parse_row
 from scrapers.samhsa_files import file_items, open_file, store_reference
 from tests.conftest import FIXTURES, make_app

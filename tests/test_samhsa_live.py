@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 from locator.cli import cli
 from locator.models import Facility, FacilitySource, ImportRun
 from scrapers.base import EmptyFeedError, FeedSchemaError, FetchError, ImportError_, run_import
-from scrapers.facilities import FacilityWriter
+from scrapers.facility_writer import FacilityWriter
 from scrapers.http import HttpClient
 from scrapers.samhsa import SOURCE, parse_pages
 from scrapers.samhsa_api import ApiOptions, Sweep, directory_sources, import_live, plan_sweeps

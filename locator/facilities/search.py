@@ -3,8 +3,10 @@
 How a search runs:
 1. the circle becomes one bounding box (two across the 180° meridian) with the exact
    spherical longitude half-width, so no point inside the circle falls outside a box;
-2. the spatial index (SQLite R*Tree, PostgreSQL GiST on point(lon, lat)) yields candidates
-   in those boxes, with the service and facility-type filters applied in the same query;
+2. the spatial index, a B-tree on (lat_band, longitude) that also carries the unit vector, the
+   active flag and the category bits (migration 0002: ix_spatial_facility, the same on SQLite
+   and PostgreSQL), yields the candidates of each 0.1° latitude band the boxes span, with the
+   service and facility-type filters applied in the same query;
 3. the database ranks candidates by the dot product of unit vectors (the cosine of the
    great-circle angle), drops those beyond the radius and returns one page of ids and the
    total — no trigonometry in SQL and no ORM objects for candidates (locator/spatial.py);
@@ -18,7 +20,7 @@ queries themselves, so the statements are prepared once per shape and only numbe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -125,30 +127,8 @@ class SearchPage:
         return self.query.page < self.pages
 
 
-HIT_FIELDS = (
-    "id",
-    "name",
-    "name2",
-    "street1",
-    "street2",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "intake_phone",
-    "hotline_phone",
-    "website",
-    "latitude",
-    "longitude",
-    "location_approximate",
-    "facility_types",
-    "services_known",
-    "service_bits_lo",
-    "service_bits_hi",
-    "source",
-    "source_note",
-    "last_seen",
-)
+# The columns a page row carries, in FacilityHit's order (its fields but the computed ones).
+HIT_FIELDS = tuple(f.name for f in fields(FacilityHit) if f.name not in ("distance", "codes"))
 
 
 def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = False) -> SearchPage:
@@ -206,30 +186,17 @@ def count_matches(*, session: Session, query: FacilityQuery) -> int:
 
 
 def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
-    """Turn one page row (total, dot, *HIT_FIELDS[, codes]) into a FacilityHit."""
-    values = list(row[2 : 2 + len(HIT_FIELDS)])
-    lat, lon = values[_LAT], values[_LON]
+    """Turn one page row (total, dot, *HIT_FIELDS[, codes]) into a FacilityHit, by name."""
+    values: dict[str, Any] = dict(zip(HIT_FIELDS, row[2 : 2 + len(HIT_FIELDS)], strict=True))
+    lat, lon = values["latitude"], values["longitude"]
     distance = None
     if lat is not None and lon is not None:
         distance = from_km(haversine_km_raw(origin.lat, origin.lon, lat, lon), unit)
-    values[_TYPES] = tuple(t for t in values[_TYPES].split(",") if t)
-    values[_APPROX] = bool(values[_APPROX])
-    values[_KNOWN] = bool(values[_KNOWN])
-    if isinstance(values[_SEEN], str):  # SQLite gives dates back as text to a raw statement
-        values[_SEEN] = date.fromisoformat(values[_SEEN])
+    values["facility_types"] = tuple(t for t in values["facility_types"].split(",") if t)
+    values["location_approximate"] = bool(values["location_approximate"])
+    values["services_known"] = bool(values["services_known"])
+    if isinstance(values["last_seen"], str):  # SQLite gives dates back as text to raw SQL
+        values["last_seen"] = date.fromisoformat(values["last_seen"])
     codes = row[-1] if with_codes else None
     found = frozenset(codes.split(",")) if codes else frozenset()
-    return FacilityHit(*values, distance, found)  # type: ignore[call-arg]  # HIT_FIELDS order
-
-
-_LAT, _LON, _TYPES, _APPROX, _KNOWN, _SEEN = (
-    HIT_FIELDS.index(name)
-    for name in (
-        "latitude",
-        "longitude",
-        "facility_types",
-        "location_approximate",
-        "services_known",
-        "last_seen",
-    )
-)
+    return FacilityHit(**values, distance=distance, codes=found)

@@ -26,9 +26,24 @@ from typing import Any
 from sqlalchemy import Connection
 
 from locator.db import driver_rows
-from locator.places.geo import Point, bounding_boxes, lat_bands, min_dot, unit_vector
+from locator.places.geo import Point, bounding_boxes, lat_band, lat_bands, min_dot, unit_vector
 
 DOT = "(t.geo_x * :ux + t.geo_y * :uy + t.geo_z * :uz)"
+INDEX_COLUMNS = ("lat_band", "geo_x", "geo_y", "geo_z")
+
+
+def index_columns(latitude: float | None, longitude: float | None) -> dict[str, Any]:
+    """Return the spatial-index columns of a row at this point (all None without one).
+
+    Every writer of a table with coordinates stores these beside latitude and longitude, so
+    the queries below can seek the row's latitude band and rank it by dot product.
+    """
+    if latitude is None or longitude is None:
+        return dict.fromkeys(INDEX_COLUMNS)
+    x, y, z = unit_vector(latitude, longitude)
+    return {"lat_band": lat_band(latitude), "geo_x": x, "geo_y": y, "geo_z": z}
+
+
 _NAMED = re.compile(r":(\w+)")
 
 

@@ -15,7 +15,8 @@ from sqlmodel import Session, col
 
 from locator.models import Facility, FacilityService
 from scrapers.base import run_import
-from scrapers.facilities import FacilityRecord, FacilityWriter, facility_key
+from scrapers.facilities import FacilityRecord, facility_key
+from scrapers.facility_writer import FacilityWriter
 
 TEST_SOURCE = "test"
 
