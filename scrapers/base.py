@@ -24,34 +24,18 @@ import orjson
 from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
-from locator.errors import LocatorError
-from locator.models import ImportRun, utcnow
+from locator.models import ImportRun
+from scrapers.errors import EmptyFeedError as EmptyFeedError
+from scrapers.errors import FeedSchemaError as FeedSchemaError
+from scrapers.errors import FetchError as FetchError
+from scrapers.errors import ImportError_ as ImportError_
+from scrapers.errors import RefreshRefused as RefreshRefused
+from scrapers.refresh import input_is_clean, retire
+from scrapers.run_log import finish_run, refresh_statistics, start_run
 
 log = logging.getLogger(__name__)
 
-MAX_STORED_REJECTS = 500
-ANALYZE_AFTER_ROWS = 1000
 BATCH_SIZE = 500
-
-
-class ImportError_(LocatorError):
-    """Base of the errors that fail an import run (named so it does not shadow ImportError)."""
-
-
-class FeedSchemaError(ImportError_):
-    """The feed's shape changed: expected keys or columns are missing."""
-
-
-class EmptyFeedError(ImportError_):
-    """The feed parsed to nothing; an empty national feed is an outage, not a closure."""
-
-
-class FetchError(ImportError_):
-    """The source could not be fetched (network failure, error status, error page)."""
-
-
-class RefreshRefused(ImportError_):
-    """A full refresh would act on doubtful input or retire too much; nothing was changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +194,7 @@ def run_import(
         ImportError_: the run failed; nothing was written but the failed ImportRun.
     """
     report = ImportReport(source=source, input_digest=input_digest)
-    report.run_id = _start_run(engine, source, input_digest)
+    report.run_id = start_run(engine, source, input_digest)
     try:
         if input_digest and not full_refresh and _same_input(engine, report, writer, seen_on):
             return report
@@ -231,12 +215,12 @@ def run_import(
             active_before = writer.active_ids(session) if full_refresh else set()
             seen = _write(session, merged, writer, report, seen_on)
             report.joined = getattr(writer, "joined", 0)
-            if full_refresh and _refresh_input_clean(report):
+            if full_refresh and input_is_clean(report):
                 share = 1.0 if force else max_retire_share
-                report.deactivated = _retire(session, writer, active_before, seen, share)
+                report.deactivated = retire(session, writer, active_before, seen, share, BATCH_SIZE)
             session.commit()
         report.status = "partial" if report.rejected else "ok"
-        _refresh_statistics(engine, writer, report)
+        refresh_statistics(engine, writer, report)
     except ImportError_ as exc:
         _fail(report, str(exc))
         raise
@@ -244,67 +228,8 @@ def run_import(
         _fail(report, f"{type(exc).__name__}: {exc}")
         raise
     finally:
-        _finish_run(engine, report)
+        finish_run(engine, report)
     return report
-
-
-def _retire(
-    session: Session, writer: Writer[Any], active_before: set[int], seen: set[int], share: float
-) -> int:
-    """Deactivate the rows a full refresh no longer lists; return how many."""
-    also_seen = getattr(writer, "also_seen", None)
-    if also_seen is not None:
-        seen = seen | also_seen(session, seen)
-    missing = sorted(active_before - seen)
-    _refresh_share_allowed(len(missing), len(active_before), share)
-    for start in range(0, len(missing), BATCH_SIZE):
-        writer.deactivate(session, missing[start : start + BATCH_SIZE])
-    return len(missing)
-
-
-def _refresh_input_clean(report: ImportReport) -> bool:
-    """Say whether a full refresh may retire rows: never when the input had parse problems.
-
-    A row that could not be read is not a site the source stopped listing, so nothing is
-    retired; what could be read is still added and updated, and the report says why.
-    """
-    if not report.rejected:
-        return True
-    first = report.rejects[0]
-    report.refresh_skipped = (
-        f"full refresh not applied: {report.rejected} rows could not be read (first: "
-        f"{first.row}: {first.reason}), so nothing was retired. Fix the input and run the "
-        "refresh again."
-    )
-    return False
-
-
-def _refresh_share_allowed(missing: int, active: int, share: float) -> None:
-    """Refuse a full refresh that would retire more than ``share`` of the active rows."""
-    if not active or missing / active <= share:
-        return
-    raise RefreshRefused(
-        f"This full refresh would retire {missing} of the {active} active listings "
-        f"({missing / active:.0%}), more than the {share:.0%} allowed (refresh_max_retire_share). "
-        "Nothing was changed. If the source really stopped listing them, run it again with "
-        "--force."
-    )
-
-
-def _refresh_statistics(engine: Engine, writer: Writer[Any], report: ImportReport) -> None:
-    """ANALYZE the writer's tables on PostgreSQL after a large change.
-
-    Without statistics a freshly loaded table gets generic plans that scan it for every
-    batch of keys (an unchanged re-import of 20k rows took 10 s instead of 1 s; bench/import.py);
-    autovacuum would analyze it only later.
-    """
-    changed = report.inserted + report.updated + report.deactivated
-    tables: tuple[str, ...] = getattr(writer, "tables", ())
-    if engine.dialect.name != "postgresql" or changed < ANALYZE_AFTER_ROWS or not tables:
-        return
-    with engine.begin() as connection:
-        for table in tables:
-            connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _fail(report: ImportReport, message: str) -> None:
@@ -390,12 +315,6 @@ def _write(
     return seen
 
 
-INTERRUPTED = (
-    "interrupted: the importing process stopped before it finished (found still running "
-    "when the next run started); nothing it read was stored"
-)
-
-
 def _same_input(engine: Engine, report: ImportReport, writer: Writer[Any], seen_on: date) -> bool:
     """Carry the last successful run's counts over if it read the same input; say whether.
 
@@ -423,67 +342,6 @@ def _same_input(engine: Engine, report: ImportReport, writer: Writer[Any], seen_
         touch_source(session, seen_on)
         session.commit()
     return True
-
-
-def _start_run(engine: Engine, source: str, input_digest: str = "") -> int:
-    with Session(engine) as session:
-        _close_interrupted_runs(session, source)
-        run = ImportRun(
-            source=source, started_at=utcnow(), status="running", input_digest=input_digest
-        )
-        session.add(run)
-        session.commit()
-        assert run.id is not None
-        return run.id
-
-
-def _close_interrupted_runs(session: Session, source: str) -> None:
-    """Mark runs of ``source`` still 'running' as failed: their process died (kill -9, OOM).
-
-    A run's transaction dies with its process, so its rows were never written; only its
-    ImportRun stayed 'running'. Should such a run in fact still be alive (two imports of one
-    source at once, which the job lock exists to prevent), its own finish overwrites this.
-    """
-    stale = session.scalars(
-        select(ImportRun).where(col(ImportRun.source) == source, col(ImportRun.status) == "running")
-    )
-    for run in stale:
-        run.status = "failed"
-        run.error = INTERRUPTED
-        run.finished_at = run.finished_at or utcnow()
-        session.add(run)
-
-
-_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deactivated", "rejected")
-
-
-def _finish_run(engine: Engine, report: ImportReport) -> None:
-    with Session(engine) as session:
-        run = session.get(ImportRun, report.run_id)
-        if run is None:  # pragma: no cover - the row was written at the start
-            return
-        run.finished_at = utcnow()
-        run.status = report.status
-        counts = (
-            "fetched",
-            "inserted",
-            "updated",
-            "unchanged",
-            "deactivated",
-            "rejected",
-            "merged",
-        )
-        for name in counts:
-            setattr(run, name, getattr(report, name))
-        run.rejects = [
-            {"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_STORED_REJECTS]
-        ]
-        run.error = report.error or report.refresh_skipped
-        run.unknown_services = sum(report.unknown_names.values())
-        run.unknown_names = dict(report.unknown_names.most_common(MAX_STORED_REJECTS))
-        session.add(run)
-        session.commit()
-    log.info(report.summary())
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -27,8 +27,9 @@ from sqlmodel import Session, col
 
 from locator.models import ImportRun
 from scrapers import samhsa
-from scrapers.base import INTERRUPTED, run_import
+from scrapers.base import run_import
 from scrapers.facility_writer import FacilityWriter
+from scrapers.run_log import INTERRUPTED
 from scrapers.samhsa import parse_pages
 from tests.conftest import make_app
 from tests.utils.samhsa import many_rows, v2_pages, write_pages
