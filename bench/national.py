@@ -82,8 +82,9 @@ from locator.places.gazetteer import embedded_gazetteer
 from locator.places.geo import Point
 from scrapers import samhsa
 from scrapers.base import run_import
+from scrapers.codebook import store_reference
 from scrapers.facility_writer import FacilityWriter
-from scrapers.samhsa_files import file_items, input_digest, open_file, store_reference
+from scrapers.samhsa_files import file_items, input_digest, open_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = "Facilities List"

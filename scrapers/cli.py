@@ -152,7 +152,7 @@ def import_samhsa(
 
 
 def _store_codebook(session: Session, found: SamhsaFile) -> None:
-    from scrapers.samhsa_files import store_reference
+    from scrapers.codebook import store_reference
 
     if found.reference:
         changed = store_reference(session, found.vintage, found.reference)

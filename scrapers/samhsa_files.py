@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,11 +30,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from sqlmodel import Session, col, select
-
-from locator.models import ServiceCode
 from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
 from locator.places.states import find_state
@@ -45,6 +38,14 @@ from scrapers.base import FeedSchemaError, Rejected
 from scrapers.facilities import FacilityRecord, clean_phone, clean_website, facility_key
 from scrapers.files import TEXT_ENCODING, read_json, utf8_errors
 from scrapers.samhsa import FACILITY_TYPES, SOURCE, parse_pages, us_coordinates, vocabulary
+from scrapers.spreadsheets import (
+    SHORT_ROW,
+    normalise,
+    open_workbook,
+    read_rows,
+    sheet_dicts,
+    workbook_outline,
+)
 
 EXPORT_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "latitude", "longitude")
 EXPORT_BASE = frozenset(
@@ -71,11 +72,7 @@ EXPORT_BASE = frozenset(
 DIRECTORY_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "service_code_info")
 REFERENCE_REQUIRED = ("category_code", "category_name", "service_code", "service_name")
 FACILITIES_SHEET = "facilities list"
-_CORE = "docProps/core.xml"
-# <sheet name="Facilities List" sheetId="1" .../> in xl/workbook.xml (any namespace prefix)
-_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
 REFERENCE_SHEET = "service code reference"
-HEADER_SCAN_ROWS = 10
 _CODE_SPLIT = re.compile(r"[\s*]+")
 _TRUE = frozenset({"1", "1.0", "y", "yes", "true", "x"})
 
@@ -83,8 +80,6 @@ Row = Mapping[str, Any]
 # How a directory's file name says which directory it is (…_SA_Facilities_2022, 2025_SU_…).
 _SA_WORDS = frozenset({"sa", "su", "sud", "substance"})
 _MH_WORDS = frozenset({"mh", "mental"})
-# Marks a CSV row with fewer values than the header (see _csv_row); no header is named so.
-SHORT_ROW = "\x00short row"
 
 
 @dataclass
@@ -141,7 +136,7 @@ def open_file(path: Path, vintage: str = "") -> SamhsaFile:
         return SamhsaFile(path, "api-json")
     if suffix == ".csv":
         with utf8_errors(path), path.open(encoding=TEXT_ENCODING, newline="") as handle:
-            header = _normalise(next(csv.reader(handle), []))
+            header = normalise(next(csv.reader(handle), []))
         _require(header, EXPORT_REQUIRED, f"{path.name}: a SAMHSA export CSV")
         return SamhsaFile(path, "export")
     if suffix in (".xlsx", ".xlsm"):
@@ -191,7 +186,7 @@ def file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejected]:
         data = read_json(source.path)
         yield from parse_pages(data if isinstance(data, list) else [data])
     elif source.kind == "export":
-        yield from export_items(_rows(source.path), source.path.name)
+        yield from export_items(read_rows(source.path), source.path.name)
     else:
         yield from _directory_file_items(source)
 
@@ -202,33 +197,13 @@ def _directory_file_items(source: SamhsaFile) -> Iterator[FacilityRecord | Rejec
     try:
         names = {name.strip().lower(): name for name in workbook.sheetnames}
         if REFERENCE_SHEET in names:
-            rows = _sheet_dicts(workbook[names[REFERENCE_SHEET]], REFERENCE_REQUIRED)
+            rows = sheet_dicts(workbook[names[REFERENCE_SHEET]], REFERENCE_REQUIRED)
             source.reference[:] = _codebook(list(rows))
         codes = {row["service_code"] for row in source.reference}
-        rows = _sheet_dicts(workbook[names[FACILITIES_SHEET]], ("name1",))
+        rows = sheet_dicts(workbook[names[FACILITIES_SHEET]], ("name1",))
         yield from directory_items(rows, source.path.name, codes)
     finally:
         workbook.close()
-
-
-def workbook_outline(path: Path) -> tuple[set[str], Any]:
-    """Return a workbook's sheet names (folded) and its modified date, without loading it.
-
-    Raises:
-        FeedSchemaError: the file is cut short, corrupt or not a workbook at all.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            book = archive.read("xl/workbook.xml")
-            core = archive.read("docProps/core.xml") if _CORE in archive.namelist() else b""
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise FeedSchemaError(
-            f"{path.name} is not a readable XLSX workbook (cut short or corrupt: {exc})."
-        ) from exc
-    names = _SHEET_NAME.findall(book)
-    sheets = {clean(html.unescape(name.decode("utf-8", "replace"))).lower() for name in names}
-    found = re.search(rb"<dcterms:modified[^>]*>([^<]+)<", core)
-    return sheets, found.group(1).decode("ascii", "replace")[:10] if found else None
 
 
 def export_items(rows: Iterable[Row], name: str) -> Iterator[FacilityRecord | Rejected]:
@@ -333,126 +308,12 @@ def _record(
     )
 
 
-def store_reference(session: Session, vintage: str, reference: list[dict[str, str]]) -> int:
-    """Add a workbook's Service Code Reference to its vintage, inside the import's transaction.
-
-    A vintage is the union of every publication that shares it (the SA and MH directories of
-    2022 list different codes): codes are added or updated, never removed.
-
-    Returns:
-        How many codes were added or changed.
-    """
-    if not reference:
-        return 0
-    stored = {
-        row.code: row
-        for row in session.scalars(select(ServiceCode).where(col(ServiceCode.vintage) == vintage))
-    }
-    changed = 0
-    for row in reference:
-        values = {
-            "category_code": row["category_code"],
-            "category_name": row["category_name"],
-            "name": row["service_name"],
-            "description": row.get("service_description", ""),
-        }
-        found = stored.get(row["service_code"])
-        if found is None:
-            found = ServiceCode(vintage=vintage, code=row["service_code"], **values)
-            stored[found.code] = found
-        elif all(getattr(found, key) == value for key, value in values.items()):
-            continue
-        for key, value in values.items():
-            setattr(found, key, value)
-        session.add(found)
-        changed += 1
-    session.flush()
-    return changed
-
-
-# -- reading -----------------------------------------------------------------------------------
-
-
-def _rows(path: Path, sheet: str | None = None) -> Iterator[dict[str, Any]]:
-    """Yield the rows of a CSV file or of one XLSX sheet as dicts keyed by normalised header."""
-    if path.suffix.lower() == ".csv":
-        with utf8_errors(path), path.open(encoding=TEXT_ENCODING, newline="") as handle:
-            reader = csv.reader(handle)
-            header = _normalise(next(reader, []))
-            for values in reader:
-                if "".join(values).strip():
-                    yield _csv_row(header, values)
-        return
-    workbook = open_workbook(path)
-    try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
-        found = workbook[names[sheet]] if sheet else _export_sheet(workbook)
-        yield from _sheet_dicts(found, ("name1",))
-    finally:
-        workbook.close()
-
-
-def _csv_row(header: list[str], values: list[str]) -> dict[str, Any]:
-    """Pair a CSV row with the header; a row with fewer values than the header is marked.
-
-    A file cut short ends in such a row, and reading its missing flag columns as "no" would
-    strip services from a facility that still offers them.
-    """
-    row: dict[str, Any] = dict(zip(header, values, strict=False))
-    if len(values) < len(header):
-        row = {name: None for name in header} | row
-        row[SHORT_ROW] = f"{len(values)} of the {len(header)} columns"
-    return row
-
-
 def _short(row: Row, where: str) -> Rejected | None:
     if SHORT_ROW not in row:
         return None
     return Rejected(
         where, f"the row has only {row[SHORT_ROW]}: the file is cut short or the row is broken"
     )
-
-
-def open_workbook(path: Path) -> Any:
-    """Open an XLSX workbook read-only.
-
-    Raises:
-        FeedSchemaError: the file is cut short, corrupt or not a workbook at all.
-    """
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FeedSchemaError(
-            f"{path.name} is not a readable XLSX workbook (cut short or corrupt: {exc})."
-        ) from exc
-
-
-def _export_sheet(workbook: Any) -> Any:
-    for sheet in workbook.worksheets:
-        for values in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True):
-            if {"name1", "latitude"} <= set(_normalise(values)):
-                return sheet
-    raise FeedSchemaError("No sheet of this workbook has the name1 … latitude export columns.")
-
-
-def _sheet_dicts(sheet: Any, required: Iterable[str]) -> Iterator[dict[str, Any]]:
-    header: list[str] | None = None
-    for values in sheet.iter_rows(values_only=True):
-        if header is None:
-            normalised = _normalise(values)
-            if set(required) <= set(normalised):
-                header = normalised
-            continue
-        if any(v not in (None, "") for v in values):
-            yield dict(zip(header, values, strict=False))
-    if header is None:
-        raise FeedSchemaError(
-            f"Sheet {sheet.title!r} has no header row with the columns {sorted(required)}."
-        )
-
-
-def _normalise(values: Iterable[Any]) -> list[str]:
-    return [clean(v).lower() for v in values]
 
 
 def _require(header: Iterable[str], required: Iterable[str], what: str) -> None:

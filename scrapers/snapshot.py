@@ -23,11 +23,11 @@ from locator.models import Facility, ServiceCode
 from locator.paths import DATA_DIR
 from scrapers import samhsa
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
+from scrapers.codebook import store_reference
 from scrapers.facilities import FacilityRecord, merge_facilities
 from scrapers.facility_services import ensure_service_bits, mark_service_bits_current
 from scrapers.facility_writer import FacilityWriter
 from scrapers.law_snapshot import seed_laws
-from scrapers.samhsa_files import store_reference
 from scrapers.samhsa_national import NATIONAL_DIR, NationalSource, build_national
 
 FORMAT = "treatment-locator/facility-snapshot/1"

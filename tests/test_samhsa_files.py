@@ -17,10 +17,11 @@ from locator.models import Facility, FacilityService, ImportRun, ServiceCode
 from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
 from scrapers.base import FeedSchemaError, Rejected, run_import
+from scrapers.codebook import store_reference
 from scrapers.facilities import FacilityRecord
 from scrapers.facility_writer import FacilityWriter
 from scrapers.samhsa import parse_pages, parse_row
-from scrapers.samhsa_files import file_items, open_file, store_reference
+from scrapers.samhsa_files import file_items, open_file
 from tests.conftest import FIXTURES, make_app
 from tests.utils.facilities import store_snapshot
 from tests.utils.samhsa import v2_pages, v2_rows, write_pages
