@@ -35,24 +35,27 @@ other OTP is its own listing, placed the same way as a directory row.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
-from locator.places.geo import haversine_km_raw
 from locator.places.states import find_state
 from locator.text import clean, fold
 from scrapers import samhsa_files
-from scrapers.base import EmptyFeedError, FeedSchemaError, Rejected
+from scrapers.base import EmptyFeedError, Rejected
 from scrapers.facilities import FacilityRecord, facility_key, merge_facilities, street_key
-from scrapers.samhsa import us_coordinates
+from scrapers.samhsa_locator import (
+    LOCATOR_FILE,
+    PlaceIndex,
+    csv_rows,
+    locator_places,
+    zip5,
+)
 
 NATIONAL_DIRECTORIES_2022 = (
     "https://www.samhsa.gov/data/data-we-collect/"
@@ -60,12 +63,9 @@ NATIONAL_DIRECTORIES_2022 = (
 )
 OTP_DIRECTORY = "https://www.samhsa.gov/find-help/locators/opioid-treatment-program-directory"
 NATIONAL_DIR = DATA_DIR / "samhsa" / "national"
-LOCATOR_FILE = "SAMHSA_Nationwide_Substance_Use_Treatment_Data.csv"
-LOCATOR_REQUIRED = ("name1", "street1", "zip", "latitude", "longitude")
 OTP_FILE = "OpioidTreatmentProgram_Geocoded.csv"
 OTP_REQUIRED = ("id", "address", "city", "state", "postal")
 # Rows of one building geocoded a few metres apart are one place, not a choice between two.
-ONE_PLACE_KM = 0.1
 # Words that many programme names share and that say nothing about which programme it is.
 # fmt: off
 NAME_STOP_WORDS = frozenset({
@@ -88,8 +88,6 @@ UNPLACED_REASON = (
 # directories keep it in street2; the building is what matches.
 _SUITE = re.compile(r",?\s*\b(suite|ste|unit|room|rm|bldg|building|floor|fl)\b.*$|\s*#.*$", re.I)
 _UNKNOWN_STATE = re.compile(r"^unknown state '([A-Za-z]{2})'$")
-
-Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -145,28 +143,6 @@ class NationalSource:
     stats: dict[str, int]
 
 
-@dataclass
-class PlaceIndex:
-    """SAMHSA's own coordinates from the locator export, by name+street+ZIP and street+ZIP.
-
-    A key that points at places further apart than ONE_PLACE_KM maps to None: ambiguous.
-    """
-
-    exact: dict[tuple[str, str, str], Point | None] = field(default_factory=dict)
-    street: dict[tuple[str, str], Point | None] = field(default_factory=dict)
-
-    def find(self, name: str, street1: str, zip5: str) -> tuple[str, Point | None]:
-        """Say how a site is placed ("exact", "by_street", "ambiguous", "none") and where."""
-        street = (street_key(street1), zip5)
-        exact = self.exact.get((_name_key(name), *street))
-        if exact is not None:
-            return "exact", exact
-        if street not in self.street:
-            return "none", None
-        found = self.street[street]
-        return ("by_street", found) if found is not None else ("ambiguous", None)
-
-
 def build_national(folder: Path = NATIONAL_DIR) -> list[NationalSource]:
     """Parse and join the national files in ``folder`` into the SA, MH and OTP sources.
 
@@ -176,33 +152,6 @@ def build_national(folder: Path = NATIONAL_DIR) -> list[NationalSource]:
     places = locator_places(folder / LOCATOR_FILE)
     directories = [directory_source(pub, folder, places) for pub in (SA, MH)]
     return [*directories, otp_source(folder / OTP_FILE, directories, places)]
-
-
-# -- the locator export --------------------------------------------------------------------------
-
-
-def locator_places(path: Path) -> PlaceIndex:
-    """Index the locator export's valid coordinates by name+street+ZIP and by street+ZIP."""
-    exact: defaultdict[tuple[str, str, str], list[Point]] = defaultdict(list)
-    street: defaultdict[tuple[str, str], list[Point]] = defaultdict(list)
-    for row in _csv_rows(path, LOCATOR_REQUIRED):
-        lat, lon = us_coordinates(row["latitude"], row["longitude"])
-        if lat is None or lon is None:
-            continue
-        key = (street_key(row["street1"]), _zip5(row["zip"]))
-        exact[(_name_key(row["name1"]), *key)].append((lat, lon))
-        street[key].append((lat, lon))
-    return PlaceIndex(
-        {key: _one_place(points) for key, points in exact.items()},
-        {key: _one_place(points) for key, points in street.items()},
-    )
-
-
-def _one_place(points: list[Point]) -> Point | None:
-    """Return the first point if every point lies within ONE_PLACE_KM of it, else None."""
-    first = points[0]
-    near = all(haversine_km_raw(*first, *point) <= ONE_PLACE_KM for point in points[1:])
-    return first if near else None
 
 
 # -- the directories -----------------------------------------------------------------------------
@@ -306,7 +255,7 @@ def otp_source(path: Path, directories: list[NationalSource], places: PlaceIndex
     stats: Counter[str] = Counter()
     records: dict[str, FacilityRecord] = {}
     rejected: list[Rejected] = []
-    for number, row in enumerate(_csv_rows(path, OTP_REQUIRED), start=2):
+    for number, row in enumerate(csv_rows(path, OTP_REQUIRED), start=2):
         stats["rows"] += 1
         where = f"{path.name} row {number}"
         item = otp_record(row, where)
@@ -333,14 +282,14 @@ def otp_record(row: dict[str, str], where: str) -> FacilityRecord | Rejected:
     state = find_state(clean(row["state"]))
     if state is None:
         return Rejected(label, f"unknown state {clean(row['state'])!r}")
-    street1, city, zip5 = clean(row["address"]), clean(row["city"]), _zip5(row["postal"])
+    street1, city, zip_code = clean(row["address"]), clean(row["city"]), zip5(row["postal"])
     return FacilityRecord(
-        key=facility_key(name, street1, city, state.code, zip5),
+        key=facility_key(name, street1, city, state.code, zip_code),
         name=name,
         state=state.code,
         street1=street1,
         city=city,
-        zip=zip5,
+        zip=zip_code,
         location_approximate=True,
         facility_types=frozenset({"OTP"}),
         services=frozenset({"OTP"}),
@@ -406,36 +355,3 @@ def _source(
         rejected=rejected,
         stats=dict(sorted(stats.items())),
     )
-
-
-def _csv_rows(path: Path, required: Iterable[str]) -> Iterator[dict[str, str]]:
-    """Yield a CSV file's rows keyed by lower-case header (UTF-8, else Windows-1252).
-
-    The OTP file is Windows-1252 ('Asociación' is one byte 0xED there).
-
-    Raises:
-        FeedSchemaError: a required column is missing.
-    """
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [clean(name).lower() for name in next(reader, [])]
-    missing = sorted(set(required) - set(header))
-    if missing:
-        raise FeedSchemaError(f"{path.name} lacks the columns {missing}; the format changed.")
-    for values in reader:
-        if "".join(values).strip():
-            yield dict(zip(header, values, strict=False))
-
-
-def _name_key(name: str) -> str:
-    return fold(name).replace(" ", "")
-
-
-def _zip5(value: str) -> str:
-    """Return a 5-digit ZIP: '2108' (a leading zero lost in a spreadsheet) -> '02108'."""
-    digits = clean(value).split("-")[0]
-    return digits[:5] if len(digits) >= 5 else digits.zfill(5)
