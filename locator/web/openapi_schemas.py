@@ -1,0 +1,287 @@
+"""The OpenAPI document's building blocks: shared parameters, error answers and schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NULL_STR = {"type": "string", "nullable": True}
+NULL_NUM = {"type": "number", "nullable": True}
+NULL_INT = {"type": "integer", "nullable": True}
+STR = {"type": "string"}
+STR_LIST = {"type": "array", "items": STR}
+FORMATS = ["csv", "xlsx", "pdf", "hsds-json", "hsds-zip"]
+MEDIA = {
+    "text/csv": "CSV, UTF-8 with a byte-order mark; one row per facility or meeting.",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook.",
+    "application/pdf": "Printable referral sheet with the crisis lines.",
+    "application/json": "Open Referral HSDS 3.0: an array of fully nested services.",
+    "application/zip": "HSDS 3.0 tabular data package: one CSV per table and datapackage.json.",
+}
+LAW_STATUSES = [
+    "banned",
+    "temporary_ban",
+    "regulated_kcpa",
+    "restricted",
+    "age_limit_only",
+    "unregulated",
+    "unknown",
+]
+
+
+def obj_(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "object", "properties": props}
+    body["required"] = required if required is not None else list(props)
+    return body
+
+
+def ref_(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def param_(name: str, schema: dict[str, Any], text: str, where: str = "query") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": text,
+        "schema": schema,
+    }
+
+
+def errors_(*codes: int) -> dict[str, Any]:
+    why = {
+        400: "A parameter is missing or wrong; the message says what to enter instead.",
+        404: "No such record.",
+        413: "The export would be larger than the configured cap.",
+        429: "Too many requests from this address (rate limit); wait Retry-After seconds.",
+        503: "The online geocoder did not answer.",
+    }
+    return {
+        str(code): {
+            "description": why[code],
+            "content": {"application/json": {"schema": ref_("Error")}},
+        }
+        for code in codes
+    }
+
+
+def rate_limited_(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add the 429 answer to every operation: the whole API is rate-limited."""
+    too_many = {
+        **errors_(429)["429"],
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("429", too_many)
+    return paths
+
+
+def ok_(schema: dict[str, Any], text: str = "OK") -> dict[str, Any]:
+    return {"200": {"description": text, "content": {"application/json": {"schema": schema}}}}
+
+
+SEARCH_PARAMS = [
+    param_("near", STR, "A 5-digit ZIP code, 'City, ST' or a state name."),
+    param_("lat", {"type": "number"}, "Latitude of the origin (with lon) instead of near."),
+    param_("lon", {"type": "number"}, "Longitude of the origin (with lat)."),
+    param_("radius", {"type": "number"}, "Distance from the origin (default from settings)."),
+    param_("unit", {"type": "string", "enum": ["mi", "km"]}, "Unit of radius and distances."),
+    param_("service", STR, "Service filter keys, comma-separated (see /api/v1/services)."),
+    param_("type", STR, "Facility types, comma-separated: SA, MH, OTP, ..."),
+]
+PAGE_PARAMS = [
+    param_("page", {"type": "integer"}, "Page number, from 1."),
+    param_("per_page", {"type": "integer"}, "Results per page (at most max_page_size)."),
+]
+LIST_PARAMS = [
+    param_("l", STR, "Entries in order: f<facility id> or m<meeting id>, comma-separated."),
+    {
+        "name": "n.{entry}",
+        "in": "query",
+        "required": False,
+        "description": "Note of one entry, e.g. n.f12=Call intake first (at most 500 chars).",
+        "schema": STR,
+    },
+]
+
+
+def schemas_() -> dict[str, Any]:
+    source = obj_({"name": STR, "note": STR, "last_seen": {"type": "string", "format": "date"}})
+    address = obj_({k: STR for k in ("street1", "street2", "city", "state", "zip")})
+    listing = {
+        "name": STR,
+        "name2": STR,
+        "address": address,
+        "phone": NULL_STR,
+        "intake_phone": NULL_STR,
+        "hotline_phone": NULL_STR,
+        "website": NULL_STR,
+        "latitude": NULL_NUM,
+        "longitude": NULL_NUM,
+        "location_approximate": {"type": "boolean"},
+        "facility_types": STR_LIST,
+        "services_known": {"type": "boolean"},
+        "services": STR_LIST,
+        "categories": STR_LIST,
+        "source": source,
+        "url": STR,
+    }
+    return {
+        "Error": obj_(
+            {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "message"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "message": STR,
+                        "field": NULL_STR,
+                        "suggestions": STR_LIST,
+                    },
+                }
+            }
+        ),
+        "Links": obj_({"next": NULL_STR, "prev": NULL_STR}),
+        "FacilityHit": obj_(
+            {"id": {"type": "integer"}, "distance": NULL_NUM, "unit": STR, **listing}
+        ),
+        "Facility": obj_(
+            {
+                "id": {"type": "integer"},
+                "active": {"type": "boolean"},
+                "unmapped_services": {"type": "array", "items": {"type": "object"}},
+                "first_seen": STR,
+                **listing,
+            }
+        ),
+        "FacilityPage": obj_(
+            {
+                "origin": obj_(
+                    {"label": STR, "kind": STR, "lat": NULL_NUM, "lon": NULL_NUM, "note": NULL_STR}
+                ),
+                "radius": NULL_NUM,
+                "unit": STR,
+                "state": NULL_STR,
+                "services": STR_LIST,
+                "types": STR_LIST,
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "pages": {"type": "integer"},
+                "links": ref_("Links"),
+                "results": {"type": "array", "items": ref_("FacilityHit")},
+                "disclaimer": STR,
+            }
+        ),
+        **meeting_schemas_(),
+        **law_schemas_(),
+        "HsdsServicePage": obj_(
+            {
+                "total_items": {"type": "integer"},
+                "total_pages": {"type": "integer"},
+                "page_number": {"type": "integer"},
+                "size": {"type": "integer"},
+                "first_page": {"type": "boolean"},
+                "last_page": {"type": "boolean"},
+                "empty": {"type": "boolean"},
+                "contents": {
+                    "type": "array",
+                    "description": "HSDS 3.0 service_list objects.",
+                    "items": obj_(
+                        {"id": STR, "name": STR, "status": STR, "organization": {"type": "object"}},
+                        ["id", "name", "status"],
+                    ),
+                },
+            }
+        ),
+    }
+
+
+def meeting_schemas_() -> dict[str, Any]:
+    meeting = obj_(
+        {
+            "id": {"type": "integer"},
+            "name": STR,
+            "fellowship": STR,
+            "weekday": NULL_INT,
+            "start_time": NULL_STR,
+            "duration_minutes": NULL_INT,
+            "time_zone": NULL_STR,
+            "time_zone_inferred": {"type": "boolean"},
+            "schedule_note": NULL_STR,
+            "next_start": {"type": "object", "nullable": True},
+            "attendance": STR,
+            "distance": NULL_NUM,
+            "unit": NULL_STR,
+            "location": {"type": "object"},
+            "online": obj_({"url": NULL_STR, "phone": NULL_STR}),
+            "formats": STR_LIST,
+            "format_names": STR_LIST,
+            "formats_original": STR_LIST,
+            "notes": NULL_STR,
+            "source": {"type": "object"},
+            "url": STR,
+            "ics": STR,
+        }
+    )
+    page = obj_(
+        {
+            "mode": STR,
+            "origin": {"type": "object", "nullable": True},
+            "radius": NULL_NUM,
+            "unit": STR,
+            "order": STR,
+            "viewer_time_zone": NULL_STR,
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "links": ref_("Links"),
+            "results": {"type": "array", "items": ref_("Meeting")},
+            "disclaimer": STR,
+        }
+    )
+    return {"Meeting": meeting, "MeetingPage": page}
+
+
+def law_schemas_() -> dict[str, Any]:
+    law = obj_(
+        {
+            "state": STR,
+            "state_name": STR,
+            "status": {"type": "string", "enum": LAW_STATUSES},
+            "status_label": STR,
+            "law_name": NULL_STR,
+            "citation": NULL_STR,
+            "enacted_on": {**NULL_STR, "format": "date"},
+            "effective_on": {**NULL_STR, "format": "date"},
+            "expires_on": {**NULL_STR, "format": "date"},
+            "minimum_age": NULL_INT,
+            "covers": STR_LIST,
+            "seven_oh": {"type": "object", "nullable": True},
+            "local_restrictions": {
+                "type": "array",
+                "items": obj_(
+                    {"place": NULL_STR, "county": NULL_STR, "kind": STR, "source_url": NULL_STR}
+                ),
+            },
+            "pending_bills": {"type": "array", "items": {}},
+            "sources": {
+                "type": "array",
+                "items": obj_({"url": STR, "title": NULL_STR, "official": {"type": "boolean"}}),
+            },
+            "verified_on": {**NULL_STR, "format": "date"},
+            "confidence": NULL_STR,
+            "unconfirmed": {"type": "boolean"},
+            "notes": NULL_STR,
+        },
+        ["state", "state_name", "status", "status_label"],
+    )
+    federal = obj_(
+        {k: NULL_STR for k in ("agency", "action", "date", "status", "citation", "url", "summary")},
+        ["agency", "action"],
+    )
+    return {"Law": law, "FederalAction": federal}
