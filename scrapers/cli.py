@@ -128,7 +128,7 @@ def import_samhsa(
 
 
 def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
-    """Sweep the API with a progress bar: the registry's live run, with --state and --force."""
+    """Sweep the API under the samhsa job's lock, with --state, --force and a progress bar."""
     from scrapers import samhsa_api
 
     config = current_app.config
