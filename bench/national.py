@@ -131,7 +131,7 @@ def bare_read(path: Path) -> dict[str, Any]:
 
 
 def cli_import(url: str, path: Path, seen_on: date, same_input_skip: bool = True) -> dict[str, Any]:
-    """What `locator import samhsa --file PATH` does (scrapers/cli.py import_samhsa).
+    """What `locator import samhsa --file PATH` does (scrapers/samhsa_import.py import_file).
 
     ``same_input_skip=False`` reads the file again although the last run read the same bytes
     (what a changed parser, or a live sweep, costs: every row parsed and compared).

@@ -1,16 +1,23 @@
-"""Importer commands of `locator`: init, seed, import <source>, snapshot building."""
+"""Importer commands of `locator`: init, seed, import <source>, snapshot building.
+
+`locator import <source>` is driven by the source registry (scrapers/registry.py): the choice
+of --file or --live, the check that the store is migrated, the job lock of a live run and the
+printed report are one path (_import, _import_file, _import_live) for every source. A source
+whose command needs options of its own (samhsa, bmlt, meeting-guide) keeps a hand-written
+command here that passes them on; every other source gets a generated one (source_command).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
@@ -20,14 +27,11 @@ from locator.db import migrate, schema_is_current
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
 from locator.web.session import get_engine
-from scrapers import samhsa, samhsa_national, snapshot
-from scrapers.base import ImportError_, ImportReport, run_import
-from scrapers.facility_writer import FacilityWriter
+from scrapers import samhsa_national, snapshot
+from scrapers.base import ImportError_, ImportReport
+from scrapers.files import FileOptions
 from scrapers.meeting_snapshot import seed_meetings
-from scrapers.runs import failures_recorded
-
-if TYPE_CHECKING:  # openpyxl is imported only by the commands that read workbooks
-    from scrapers.samhsa_files import SamhsaFile
+from scrapers.registry import SOURCES, Source, source
 
 
 @click.command("init")
@@ -70,7 +74,7 @@ def import_group() -> None:
     """Import a source into the store (from a file, or live where the source allows)."""
 
 
-@import_group.command("samhsa")
+@import_group.command("samhsa", help=source("samhsa").description)
 @click.option(
     "--file",
     "path",
@@ -110,7 +114,6 @@ def import_samhsa(
     force: bool,
     vintage: str,
 ) -> None:
-    """Import FindTreatment.gov facilities from a file or, with --live, from the API."""
     _one_mode(path, live)
     if states and not live:
         raise click.UsageError("--state goes with --live.")
@@ -118,56 +121,15 @@ def import_samhsa(
         raise click.UsageError("--force goes with --full-refresh or --live.")
     if path is None:
         _import_samhsa_live(states, force)
-        return
-    from flask import current_app
-
-    from scrapers import samhsa_files
-
-    engine = _migrated_engine()
-    with _failed_before_run(engine, samhsa.SOURCE):
-        found = samhsa_files.open_file(path, vintage)
-    click.echo(f"Reading {path.name}: {found.describe()}, as source {found.source}.", err=True)
-    writer = FacilityWriter(
-        source=found.source,
-        source_note=f"{found.title} (imported from the file {path.name}).",
-        source_url=samhsa.SOURCE_URL,
-        family=samhsa.SOURCE,
-        as_of=found.as_of,
-    )
-    _report(
-        lambda: run_import(
-            engine,
-            source=found.source,
-            items=samhsa_files.file_items(found),
-            writer=writer,
-            seen_on=date.today(),
-            full_refresh=full_refresh,
-            progress=_progress,
-            prepare=lambda session: _store_codebook(session, found),
-            max_retire_share=current_app.config["REFRESH_MAX_RETIRE_SHARE"],
-            force=force,
-            input_digest=samhsa_files.input_digest(found),
-        )
-    )
-
-
-def _store_codebook(session: Session, found: SamhsaFile) -> None:
-    from scrapers.codebook import store_reference
-
-    if found.reference:
-        changed = store_reference(session, found.vintage, found.reference)
-        click.echo(
-            f"Service Code Reference: {len(found.reference)} codes stored as {found.vintage} "
-            f"({changed} added or changed; the vintage keeps every publication's codes).",
-            err=True,
+    else:
+        _import_file(
+            source("samhsa"), path, vintage=vintage, full_refresh=full_refresh, force=force
         )
 
 
 def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
-    from flask import current_app
-
+    """Sweep the API under the samhsa job's lock, with --state, --force and a progress bar."""
     from scrapers import samhsa_api
-    from scrapers.locks import JobBusyError, job_lock
 
     config = current_app.config
     try:
@@ -186,15 +148,12 @@ def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
         def swept(sweep: samhsa_api.Sweep, kept: int) -> None:
             bar.update(1, f"{sweep.state.code}: {kept} rows")
 
-        try:
-            with job_lock(engine, "samhsa", hours=config["JOB_LOCK_HOURS"]):
-                _report(
-                    lambda: samhsa_api.import_live(
-                        engine, config, states=codes, on_sweep=swept, force=force
-                    )
-                )
-        except JobBusyError as exc:
-            raise click.ClickException(f"Not started: {exc}") from exc
+        _locked(
+            source("samhsa"),
+            lambda: samhsa_api.import_live(
+                engine, config, states=codes, on_sweep=swept, force=force
+            ),
+        )
 
 
 @click.command("snapshot-samhsa")
@@ -243,17 +202,43 @@ def snapshot_national(folder: Path, out_dir: Path) -> None:
         )
 
 
-def _locked(job: str, run: Callable[[], ImportReport]) -> None:
+def _import(src: Source, path: Path | None, live: bool, **values: Any) -> None:
+    """Run ``locator import <src>``: exactly one of --file and --live, then that import."""
+    _one_mode(path, live)
+    if path is not None:
+        _import_file(src, path, **values)
+    else:
+        _import_live(src)
+
+
+def _import_file(src: Source, path: Path, **values: Any) -> None:
+    """Import a saved file of ``src`` (``values``: its command's own options, by name)."""
+    assert src.file is not None, f"{src.name} has no --file"  # the command offers none
+    read_file = src.file
+    engine = _migrated_engine()
+    options = FileOptions(
+        config=current_app.config, values=values, notify=_to_stderr, progress=_progress
+    )
+    _report(lambda: read_file(engine, path, options))
+
+
+def _import_live(src: Source) -> None:
+    """Fetch ``src`` live under its scheduler job's lock, saying what it fetches."""
+    assert src.live is not None, f"{src.name} has no --live"  # the command offers none
+    fetch = src.live
+    engine = _migrated_engine()
+    _locked(src, lambda: fetch(engine, current_app.config, click.echo))
+
+
+def _locked(src: Source, run: Callable[[], ImportReport]) -> None:
     """Run a live import under its scheduler job's lock: never beside a scheduled run.
 
     The caller has checked the schema (_migrated_engine): the lock lives in the store.
     """
-    from flask import current_app
-
     from scrapers.locks import JobBusyError, job_lock
 
     try:
-        with job_lock(get_engine(), job, hours=current_app.config["JOB_LOCK_HOURS"]):
+        with job_lock(get_engine(), src.job, hours=current_app.config["JOB_LOCK_HOURS"]):
             _report(run)
     except JobBusyError as exc:
         raise click.ClickException(f"Not started: {exc}") from exc
@@ -275,16 +260,6 @@ def _migrated_engine() -> Engine:
             f"The database at {url} is not set up: run `locator init` (or `locator migrate`) first."
         )
     return engine
-
-
-@contextmanager
-def _failed_before_run(engine: Engine, source: str) -> Iterator[None]:
-    """Record a failure of the steps before run_import as a failed run, and say it plainly."""
-    try:
-        with failures_recorded(engine, source):
-            yield
-    except ImportError_ as exc:
-        raise click.ClickException(f"Import failed, previous data kept: {exc}") from exc
 
 
 def _report(run: Callable[[], ImportReport]) -> None:
@@ -309,6 +284,10 @@ _FILE = click.option(
 _LIVE = click.option("--live", is_flag=True, help="Fetch every configured source (network).")
 
 
+def _to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _progress(count: int) -> None:
     if count % 1000 == 0:
         click.echo(f"  … {count} rows read", err=True)
@@ -319,7 +298,7 @@ def _one_mode(path: Path | None, live: bool, extra: bool = False) -> None:
         raise click.UsageError("Choose exactly one of --file PATH or --live.")
 
 
-@import_group.command("bmlt")
+@import_group.command("bmlt", help=source("bmlt").description)
 @_FILE
 @_LIVE
 @click.option("--server", default="", help="Root server a --file came from (if it does not say).")
@@ -329,77 +308,55 @@ def _one_mode(path: Path | None, live: bool, extra: bool = False) -> None:
 @click.option("--radius", default=25.0, show_default=True, help="Radius of --near, in miles.")
 @with_appcontext
 def import_bmlt(path: Path | None, live: bool, server: str, near: str, radius: float) -> None:
-    """Import Narcotics Anonymous meetings from BMLT root servers."""
-    from flask import current_app
-
+    if not near:
+        _import(source("bmlt"), path, live, server=server)
+        return
     from locator.places.geo import to_km
     from scrapers import meeting_import
 
-    _one_mode(path, live, bool(near))
-    engine, config = _migrated_engine(), current_app.config
-    if path is not None:
-        _report(lambda: meeting_import.import_bmlt_file(engine, path, server, progress=_progress))
-    elif live:
-        _locked("bmlt", lambda: meeting_import.import_bmlt_live(engine, config, click.echo))
-    else:
-        try:
-            place = current_app.extensions["geocoder"].locate(near)
-        except LocatorError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Refreshing NA meetings within {radius:g} mi of {place.label}")
-        _report(
-            lambda: meeting_import.import_bmlt_area(
-                engine, config, place.point, to_km(radius, "mi")
-            )
+    _one_mode(path, live, extra=True)
+    engine = _migrated_engine()
+    try:
+        place = current_app.extensions["geocoder"].locate(near)
+    except LocatorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Refreshing NA meetings within {radius:g} mi of {place.label}")
+    _report(
+        lambda: meeting_import.import_bmlt_area(
+            engine, current_app.config, place.point, to_km(radius, "mi")
         )
+    )
 
 
-@import_group.command("meeting-guide")
+@import_group.command("meeting-guide", help=source("meeting-guide").description)
 @_FILE
 @_LIVE
 @click.option("--feed-url", default="", help="Where a --file came from (shown as its source).")
 @click.option("--fellowship", default="AA", show_default=True, help="Fellowship of a --file.")
 @with_appcontext
 def import_meeting_guide(path: Path | None, live: bool, feed_url: str, fellowship: str) -> None:
-    """Import Meeting Guide JSON feeds (AA intergroups, Recovery Dharma, ...)."""
-    from flask import current_app
-
-    from scrapers import meeting_import
-
-    _one_mode(path, live)
-    engine = _migrated_engine()
-    if path is not None:
-        origin = feed_url or path.resolve().as_uri()
-        _report(
-            lambda: meeting_import.import_meeting_guide_file(
-                engine, path, origin, fellowship, progress=_progress
-            )
-        )
-    else:
-        _locked(
-            "meeting-guide",
-            lambda: meeting_import.import_meeting_guide_live(
-                engine, current_app.config, click.echo
-            ),
-        )
+    _import(source("meeting-guide"), path, live, feed_url=feed_url, fellowship=fellowship)
 
 
-@import_group.command("smart")
-@_FILE
-@_LIVE
-@with_appcontext
-def import_smart(path: Path | None, live: bool) -> None:
-    """Import SMART Recovery meetings: an operator's CSV, or the public pages (if enabled)."""
-    from flask import current_app
+def source_command(src: Source) -> click.Command:
+    """Build ``locator import <src>`` for a source with no options beyond --file and --live."""
 
-    from scrapers import meeting_import
+    def command(path: Path | None = None, live: bool = False) -> None:
+        _import(src, path, live)
 
-    _one_mode(path, live)
-    engine = _migrated_engine()
-    if path is not None:
-        _report(lambda: meeting_import.import_smart_file(engine, path, progress=_progress))
-    else:
-        _locked(
-            "smart",
-            lambda: meeting_import.import_smart_live(engine, current_app.config, click.echo),
-        )
+    built = with_appcontext(command)
+    if src.live is not None:
+        built = _LIVE(built)
+    if src.file is not None:
+        built = _FILE(built)
+    return click.command(src.name, help=src.description)(built)
+
+
+def _add_source_commands() -> None:
+    """Give every file- or live-capable source without a hand-written command its own."""
+    for src in SOURCES:
+        if (src.file or src.live) and src.name not in import_group.commands:
+            import_group.add_command(source_command(src))
+
+
+_add_source_commands()

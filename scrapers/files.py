@@ -8,15 +8,33 @@ not there; the second is refused with a sentence saying how to save the file, ne
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scrapers.base import FeedSchemaError
 
+log = logging.getLogger(__name__)
+
 # "utf-8-sig" reads UTF-8 with or without a leading byte-order mark.
 TEXT_ENCODING = "utf-8-sig"
+
+
+@dataclass(frozen=True, slots=True)
+class FileOptions:
+    """What a source's file import gets besides the engine and the path.
+
+    ``values`` holds the options of the source's own command by name (``server``, ``vintage``,
+    ``full_refresh`` ...); a source reads the ones it knows and ignores the rest.
+    """
+
+    config: Mapping[str, Any]
+    values: Mapping[str, Any] = field(default_factory=dict)
+    notify: Callable[[str], None] = log.info
+    progress: Callable[[int], None] | None = None
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from locator.web.session import get_engine
 from scrapers.http import client_from_config
 from scrapers.kratom_law import check_sources
 from scrapers.locks import job_lock
+from scrapers.registry import source
 
 
 @click.group("laws")
@@ -31,7 +32,7 @@ def check_command() -> None:
     client = client_from_config(config, min_interval=config["LAW_REQUEST_INTERVAL_SECONDS"])
     engine = get_engine()
     try:
-        with job_lock(engine, "laws", hours=config["JOB_LOCK_HOURS"]):
+        with job_lock(engine, source("laws").job, hours=config["JOB_LOCK_HOURS"]):
             report = check_sources(engine, client, config)
     except LocatorError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from locator.places.geo import Point
 from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
-from scrapers.files import TEXT_ENCODING, read_json, utf8_errors
+from scrapers.files import TEXT_ENCODING, FileOptions, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
 from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
 from scrapers.runs import failures_recorded, record_failed_run
@@ -77,6 +77,12 @@ def import_bmlt_file(engine: Engine, path: Path, server: str = "", **options: An
     return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, **options)
 
 
+def bmlt_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport:
+    """Import a saved BMLT answer; option ``server``: the root server it came from."""
+    server = str(options.values.get("server", ""))
+    return import_bmlt_file(engine, path, server, progress=options.progress)
+
+
 def import_bmlt_live(
     engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
 ) -> ImportReport:
@@ -112,6 +118,13 @@ def import_meeting_guide_file(
     return _run(engine, meeting_guide.SOURCE, meeting_guide.SOURCE_NOTE, items, **options)
 
 
+def meeting_guide_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport:
+    """Import a saved feed; options ``feed_url`` (default: the file) and ``fellowship`` (AA)."""
+    origin = str(options.values.get("feed_url", "")) or path.resolve().as_uri()
+    fellowship = str(options.values.get("fellowship", "AA"))
+    return import_meeting_guide_file(engine, path, origin, fellowship, progress=options.progress)
+
+
 def import_meeting_guide_live(
     engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
 ) -> ImportReport:
@@ -143,6 +156,11 @@ def import_smart_file(engine: Engine, path: Path, **options: Any) -> ImportRepor
     ):
         items = list(smart.parse_csv(handle, path.name))
     return _run(engine, smart.SOURCE, smart.SOURCE_NOTE, items, **options)
+
+
+def smart_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport:
+    """Import an operator's SMART CSV (no options of its own)."""
+    return import_smart_file(engine, path, progress=options.progress)
 
 
 def import_smart_live(

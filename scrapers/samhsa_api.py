@@ -248,6 +248,17 @@ def directory_sources(engine: Engine, service_type: str) -> tuple[str, ...]:
         )
 
 
+def import_configured_states(
+    engine: Engine, config: Mapping[str, Any], notify: Callable[[str], None]
+) -> ImportReport:
+    """Sweep the configured states (all by default), saying how many rows each one kept."""
+
+    def swept(sweep: Sweep, kept: int) -> None:
+        notify(f"{sweep.state.code}: {kept} rows")
+
+    return import_live(engine, config, on_sweep=swept)
+
+
 def scheduled_samhsa(engine: Engine, config: Mapping[str, Any]) -> ImportReport:
     """The scheduler's weekly job: a live sweep of the configured states (all by default)."""
     return import_live(engine, config)

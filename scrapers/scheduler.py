@@ -1,16 +1,16 @@
 """The one scheduler process (`locator scheduler`): APScheduler 3.x running importer jobs.
 
-Jobs are listed in JOBS with the setting that holds their cron expression (empty = off) and
-the function that runs them: ``function(engine, config)``. Every run holds the job's database
-lock (scrapers/locks.py), so a second scheduler, or a manual import at the same moment, does
-not run the job twice. The web app never starts this: each web worker would run every job.
+Jobs come from the source registry (scrapers/registry.py): every source with a ``schedule``
+setting is one job in JOBS, run on that setting's cron expression (empty = off) as
+``scheduled(engine, config)``. Every run holds the job's database lock (scrapers/locks.py), so
+a second scheduler, or a manual import at the same moment, does not run the job twice. The web
+app never starts this: each web worker would run every job.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,34 +25,26 @@ from sqlalchemy import Engine
 
 from locator.web.session import get_engine
 from scrapers.locks import JobBusyError, job_lock
+from scrapers.registry import SOURCES, ScheduledRun
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class JobSpec:
-    """A scheduled importer: its name, the setting with its cron line, and what it runs."""
+    """A scheduled job: its name (and lock), the setting with its cron line, and what it runs."""
 
     name: str
     setting: str
-    target: str  # "module:function", imported when the job runs
+    target: ScheduledRun
 
-    def function(self) -> Callable[[Engine, Mapping[str, Any]], Any]:
-        module, _, attribute = self.target.partition(":")
-        found: Callable[[Engine, Mapping[str, Any]], Any] = getattr(
-            importlib.import_module(module), attribute
-        )
-        return found
+    def function(self) -> ScheduledRun:
+        """Return what the job runs: ``function(engine, config)``."""
+        return self.target
 
 
-JOBS: tuple[JobSpec, ...] = (
-    JobSpec("bmlt", "SCHEDULE_BMLT", "scrapers.meeting_import:scheduled_bmlt"),
-    JobSpec(
-        "meeting-guide", "SCHEDULE_MEETING_GUIDE", "scrapers.meeting_import:scheduled_meeting_guide"
-    ),
-    JobSpec("smart", "SCHEDULE_SMART", "scrapers.meeting_import:scheduled_smart"),
-    JobSpec("samhsa", "SCHEDULE_SAMHSA", "scrapers.samhsa_api:scheduled_samhsa"),
-    JobSpec("laws", "SCHEDULE_LAWS", "scrapers.kratom_law:scheduled_laws"),
+JOBS: tuple[JobSpec, ...] = tuple(
+    JobSpec(s.job, s.schedule, s.scheduled) for s in SOURCES if s.schedule and s.scheduled
 )
 
 

@@ -41,7 +41,7 @@ def record_run(engine: Engine, config: object) -> str:
 
 
 RUNS: list[str] = []
-TEST_JOB = scheduler.JobSpec("test-job", "SCHEDULER_TIMEZONE", "tests.test_locks:record_run")
+TEST_JOB = scheduler.JobSpec("test-job", "SCHEDULER_TIMEZONE", record_run)
 
 
 def test_run_job_skips_a_busy_job(empty_engine: Engine) -> None:
@@ -60,8 +60,8 @@ def test_jobs_with_an_empty_schedule_are_off(empty_engine: Engine) -> None:
         "SCHEDULE_B": "",
     }
     jobs = (
-        scheduler.JobSpec("a", "SCHEDULE_A", "tests.test_locks:record_run"),
-        scheduler.JobSpec("b", "SCHEDULE_B", "tests.test_locks:record_run"),
+        scheduler.JobSpec("a", "SCHEDULE_A", record_run),
+        scheduler.JobSpec("b", "SCHEDULE_B", record_run),
     )
     built = scheduler.build_scheduler(
         empty_engine, config, jobs, BackgroundScheduler(timezone="UTC")

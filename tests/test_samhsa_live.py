@@ -400,6 +400,20 @@ def test_the_scheduled_job_sweeps_the_configured_states(
     assert report.status == "ok" and report.inserted == 24
 
 
+def test_the_registry_live_import_sweeps_the_configured_states_and_says_each_count(
+    empty_engine: Engine, httpserver: HTTPServer
+) -> None:
+    from scrapers.registry import source
+
+    api = FakeApi(httpserver)
+    live = source("samhsa").live
+    assert live is not None
+    said: list[str] = []
+    report = live(empty_engine, _config(api.url), said.append)
+    assert report.status == "ok" and report.inserted == 24
+    assert len(said) == 1 and said[0].startswith("VA: ") and said[0].endswith(" rows")
+
+
 def test_an_empty_sweep_of_a_territory_is_allowed_but_an_empty_run_is_not(
     empty_engine: Engine, httpserver: HTTPServer
 ) -> None:
