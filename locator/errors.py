@@ -2,7 +2,7 @@
 
 A message people read is a %-style template with named parameters (``"The distance can be
 at most %(limit)s %(unit)s."``), kept apart on the error so the web layer can translate the
-template and then fill it in (locator/i18n.py). ``str(error)`` is the English sentence.
+template and then fill it in (locator/web/i18n.py). ``str(error)`` is the English sentence.
 """
 
 from __future__ import annotations

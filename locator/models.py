@@ -187,7 +187,7 @@ Index(
 
 
 class StateLaw(SQLModel, table=True):
-    """The reviewed kratom-law status of one state or territory (locator/laws.py reads it).
+    """The reviewed kratom-law status of one state or territory (locator/laws/status.py reads it).
 
     ``status`` describes kratom itself (the leaf and its natural alkaloids); the 7-OH rule is
     kept apart in ``seven_oh_rule`` because a 7-OH ban is not a kratom ban. ``sources`` are

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_app
 
-# Every query parameter a search, filter or export reads (locator/views/params.py,
+# Every query parameter a search, filter or export reads (locator/web/params.py,
 # meeting_params.py, exports.py, referrals.py, laws.py).
 PARAMS = [
     *("near", "lat", "lon", "radius", "unit", "service", "type", "law", "page", "per_page"),

@@ -1,4 +1,4 @@
-"""The results list drawn by locator/result_list.py and the fragments kept per language."""
+"""The results list drawn by locator/web/results.py and the fragments kept per language."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Rows for the exports: every facility a search matches, or the entries of a referral list.
 
-A search export walks the same ranked query as the result pages (locator/search.py) in
+A search export walks the same ranked query as the result pages (locator/facilities/search.py) in
 batches, so the rows come out in the same order with the same distances, and only one batch
 is in memory at a time. The columns the result page does not need (county, source key and
 URL, first seen) are read for each batch by id.

@@ -3,7 +3,7 @@
 Every writer takes an iterable of ``ExportRow`` and never needs the whole list: CSV yields
 bytes every few hundred rows, XLSX uses openpyxl's write-only mode (rows go straight to a
 temporary file) and the PDF is a referral sheet, capped like every export by
-``export_max_rows``. HSDS (Open Referral) output lives in locator/hsds.py.
+``export_max_rows``. HSDS (Open Referral) output lives in locator/exports/hsds.py.
 
 Spreadsheet formula injection: a text cell that starts with = + - @, a tab or a carriage
 return would be run as a formula by Excel or LibreOffice, so such text gets a leading

@@ -9,7 +9,7 @@ How a search runs:
    service and facility-type filters applied in the same query;
 3. the database ranks candidates by the dot product of unit vectors (the cosine of the
    great-circle angle), drops those beyond the radius and returns one page of ids and the
-   total — no trigonometry in SQL and no ORM objects for candidates (locator/spatial.py);
+   total — no trigonometry in SQL and no ORM objects for candidates (locator/places/spatial.py);
 4. only the page's rows are joined back to the table, in the same statement, and their
    distance is the haversine great-circle distance; category badges come from the bits.
 
@@ -48,7 +48,7 @@ class FacilityQuery:
     state: str | None = None
     page: int = 1
     per_page: int = 25
-    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws.py)
+    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws/status.py)
 
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)

@@ -1,6 +1,6 @@
 """Meeting search: near a place (in person and hybrid) or online from anywhere, with filters.
 
-Near a place the spatial machinery of locator/spatial.py ranks meetings by distance inside
+Near a place the spatial machinery of locator/places/spatial.py ranks meetings by distance inside
 the covering index ``ix_spatial_meeting`` (weekday, start minute and attendance are in the
 index, so those filters never read table rows). Online meetings have no place; they are
 read through ``ix_meeting_schedule`` by attendance and weekday.
@@ -54,7 +54,7 @@ class MeetingQuery:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     page: int = 1
     per_page: int = 25
-    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws.py)
+    law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws/status.py)
 
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)

@@ -1,6 +1,6 @@
 """Kratom-law change review on the web: the same accept and reject as `locator laws review`.
 
-Both call locator/law_review.py, so a proposal accepted here applies the same checked changes,
+Both call locator/laws/review.py, so a proposal accepted here applies the same checked changes,
 sets the same verified date and writes the same history as from the command line. Each
 decision is also written to the audit log, in the same transaction.
 """

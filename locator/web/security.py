@@ -4,7 +4,7 @@ Rate limits count per client address (after ``proxy_hops`` trusted proxies) in t
 ``ratelimit_storage_uri`` names: memory:// per worker, or Redis shared by every worker. The API
 and the exports have their own budgets; failed admin logins a third. Every other request (pages,
 health checks, static files) is never limited nor checked. A limit reached is answered 429
-with Retry-After and the project's error page or JSON body (locator/web.py).
+with Retry-After and the project's error page or JSON body (locator/web/errors.py).
 """
 
 from __future__ import annotations
