@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from locator.errors import ConfigError
 from locator.paths import INSTANCE_DIR, PROJECT_DIR
@@ -388,6 +388,131 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every declared setting as a typed attribute, so mypy catches a misspelt name.
+
+    The fields mirror ``SETTINGS`` one for one (a test holds them in step): the same names,
+    ``Literal`` types for settings with choices, tuples for lists. Defaults live only in
+    ``SETTINGS``; ``from_mapping`` fills them in.
+    """
+
+    env: Literal["development", "production"]
+    database_url: str
+    secret_key: str
+    hsts_seconds: int
+    max_content_length: int
+    proxy_hops: int
+    session_cookie_secure: bool
+    admin_session_hours: float
+    ratelimit_enabled: bool
+    ratelimit_storage_uri: str
+    ratelimit_api: str
+    ratelimit_exports: str
+    ratelimit_login: str
+    report_limit_per_sender_per_hour: int
+    report_limit_per_hour: int
+    geocoder: Literal["offline", "nominatim", "arcgis"]
+    geocoder_user_agent: str
+    geocoder_domain: str
+    geocoder_scheme: Literal["http", "https"]
+    geocoder_min_delay_seconds: float
+    map_tile_url: str
+    map_tile_attribution: str
+    map_tile_attribution_url: str
+    geocoder_timeout_seconds: float
+    default_radius: int
+    default_unit: Literal["mi", "km"]
+    max_radius: int
+    page_size: int
+    max_page_size: int
+    languages: tuple[str, ...]
+    export_max_rows: int
+    export_max_pdf_rows: int
+    referral_max_entries: int
+    http_user_agent: str
+    http_timeout_seconds: float
+    http_max_retries: int
+    job_lock_hours: float
+    scheduler_timezone: str
+    scheduler_run_on_start: bool
+    health_stale_factor: float
+    serve_workers: int
+    serve_threads: int
+    serve_bind: str
+    serve_timeout_seconds: int
+    bmlt_server_list_url: str
+    bmlt_extra_servers: tuple[str, ...]
+    bmlt_servers: tuple[str, ...]
+    bmlt_aggregator_url: str
+    meeting_guide_feeds: tuple[str, ...]
+    meeting_request_interval_seconds: float
+    smart_enabled: bool
+    smart_sitemap_url: str
+    smart_request_interval_seconds: float
+    schedule_bmlt: str
+    schedule_meeting_guide: str
+    schedule_smart: str
+    samhsa_api_url: str
+    samhsa_service_type: Literal["SA", "MH", "BOTH"]
+    samhsa_page_size: int
+    samhsa_request_interval_seconds: float
+    samhsa_states: tuple[str, ...]
+    refresh_max_retire_share: float
+    schedule_samhsa: str
+    schedule_laws: str
+    law_wikipedia_api_url: str
+    law_wikipedia_page: str
+    law_wikipedia_section: str
+    law_federal_register_url: str
+    law_federal_register_terms: tuple[str, ...]
+    law_official_pages: tuple[str, ...]
+    law_watch_row_sources: bool
+    law_request_interval_seconds: float
+    law_expiry_warning_days: int
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
+        """Build from the app's config or a partial dict; keys not given take their defaults.
+
+        Keys may be upper- or lower-case; keys that are not settings (Flask's own, such as
+        TESTING) are ignored.
+
+        Raises:
+            ConfigError: a given value is of the wrong kind or out of range.
+        """
+        values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+        values.update({k.lower(): v for k, v in config.items() if k.lower() in SETTINGS_BY_NAME})
+        typed: dict[str, Any] = {}
+        for name, value in values.items():
+            checked = _check(name, value)
+            typed[name] = tuple(checked) if isinstance(checked, list) else checked  # frozen
+        typed["database_url"] = typed["database_url"] or default_database_url()
+        return cls(**typed)
+
+
+class _App(Protocol):
+    """What ``settings_of`` needs of a Flask app (this module does not import Flask)."""
+
+    @property
+    def config(self) -> Mapping[str, Any]: ...
+
+    @property
+    def extensions(self) -> dict[str, Any]: ...
+
+
+def settings_of(source: Settings | Mapping[str, Any] | _App) -> Settings:
+    """Return the typed settings of an app (built once, kept on its extensions) or a mapping."""
+    if isinstance(source, Settings):
+        return source
+    if isinstance(source, Mapping):
+        return Settings.from_mapping(source)
+    found = source.extensions.get("settings")
+    if not isinstance(found, Settings):
+        found = source.extensions["settings"] = Settings.from_mapping(source.config)
+    return found
 
 
 def default_database_url() -> str:

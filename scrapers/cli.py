@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from locator.db import migrate, schema_is_current
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
-from locator.web.session import get_engine
+from locator.web.session import current_settings, get_engine
 from scrapers import samhsa, samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport, run_import
 from scrapers.facilities import FacilityWriter
@@ -119,7 +119,6 @@ def import_samhsa(
     if path is None:
         _import_samhsa_live(states, force)
         return
-    from flask import current_app
 
     from scrapers import samhsa_files
 
@@ -144,7 +143,7 @@ def import_samhsa(
             full_refresh=full_refresh,
             progress=_progress,
             prepare=lambda session: _store_codebook(session, found),
-            max_retire_share=current_app.config["REFRESH_MAX_RETIRE_SHARE"],
+            max_retire_share=current_settings().refresh_max_retire_share,
             force=force,
             input_digest=samhsa_files.input_digest(found),
         )
@@ -171,7 +170,7 @@ def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
 
     config = current_app.config
     try:
-        sweeps = samhsa_api.plan_sweeps(list(states) or config["SAMHSA_STATES"])
+        sweeps = samhsa_api.plan_sweeps(list(states) or current_settings().samhsa_states)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     codes = [s.state.code for s in sweeps]
@@ -187,7 +186,7 @@ def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
             bar.update(1, f"{sweep.state.code}: {kept} rows")
 
         try:
-            with job_lock(engine, "samhsa", hours=config["JOB_LOCK_HOURS"]):
+            with job_lock(engine, "samhsa", hours=current_settings().job_lock_hours):
                 _report(
                     lambda: samhsa_api.import_live(
                         engine, config, states=codes, on_sweep=swept, force=force
@@ -248,12 +247,11 @@ def _locked(job: str, run: Callable[[], ImportReport]) -> None:
 
     The caller has checked the schema (_migrated_engine): the lock lives in the store.
     """
-    from flask import current_app
 
     from scrapers.locks import JobBusyError, job_lock
 
     try:
-        with job_lock(get_engine(), job, hours=current_app.config["JOB_LOCK_HOURS"]):
+        with job_lock(get_engine(), job, hours=current_settings().job_lock_hours):
             _report(run)
     except JobBusyError as exc:
         raise click.ClickException(f"Not started: {exc}") from exc

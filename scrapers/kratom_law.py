@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from locator.config import Settings, settings_of
 from locator.models import (
     FederalAction,
     ImportRun,
@@ -121,10 +122,10 @@ def section_index(sections: Any, wanted: str) -> str:
     raise FeedSchemaError(f"No section heading contains {wanted!r}")
 
 
-def fetch_wikipedia(client: HttpClient, config: Mapping[str, Any]) -> Snapshot:
+def fetch_wikipedia(client: HttpClient, settings: Settings) -> Snapshot:
     """Fetch the watched Wikipedia section's wikitext with its revision id."""
-    api, page = config["LAW_WIKIPEDIA_API_URL"], config["LAW_WIKIPEDIA_PAGE"]
-    wanted = config["LAW_WIKIPEDIA_SECTION"]
+    api, page = settings.law_wikipedia_api_url, settings.law_wikipedia_page
+    wanted = settings.law_wikipedia_section
     base = {"action": "parse", "page": page, "redirects": 1, "format": "json", "formatversion": 2}
     index = section_index(client.get_json(api, {**base, "prop": "sections"}), wanted)
     answer = client.get_json(api, {**base, "section": index, "prop": "wikitext|revid"})
@@ -137,12 +138,12 @@ def fetch_wikipedia(client: HttpClient, config: Mapping[str, Any]) -> Snapshot:
     return Snapshot("wikipedia", url, title, revid, wikitext)
 
 
-def federal_documents(client: HttpClient, config: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def federal_documents(client: HttpClient, settings: Settings) -> Iterator[dict[str, Any]]:
     """Yield every Federal Register document the configured terms find, once each."""
     seen: set[str] = set()
-    for term in config["LAW_FEDERAL_REGISTER_TERMS"]:
+    for term in settings.law_federal_register_terms:
         params = {"conditions[term]": term, "order": "newest", "per_page": 20}
-        answer = client.get_json(config["LAW_FEDERAL_REGISTER_URL"], params)
+        answer = client.get_json(settings.law_federal_register_url, params)
         if not isinstance(answer, dict) or not isinstance(answer.get("results", []), list):
             raise FeedSchemaError("Federal Register answer has no results list")
         for document in answer.get("results", []):
@@ -188,14 +189,14 @@ def fetch_page(client: HttpClient, state: str, url: str) -> Snapshot:
     return Snapshot("official_page", url, title, digest, text, state)
 
 
-def watched_pages(session: Session, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+def watched_pages(session: Session, settings: Settings) -> list[tuple[str, str]]:
     """Return (state, url) of every official page to watch: configured, then from the rows."""
     pages: dict[str, str] = {}
-    for entry in config["LAW_OFFICIAL_PAGES"]:
+    for entry in settings.law_official_pages:
         state, _, url = entry.strip().partition(" ")
         if url.strip():
             pages.setdefault(url.strip(), state.upper())
-    if config["LAW_WATCH_ROW_SOURCES"]:
+    if settings.law_watch_row_sources:
         for law in session.scalars(select(StateLaw)):
             for source in law.sources:
                 if source.get("official"):
@@ -357,31 +358,36 @@ def _propose(session: Session, proposal: LawChangeProposal, report: LawCheckRepo
 
 
 def check_sources(
-    engine: Engine, client: HttpClient, config: Mapping[str, Any], *, today: date | None = None
+    engine: Engine,
+    client: HttpClient,
+    config: Settings | Mapping[str, Any],
+    *,
+    today: date | None = None,
 ) -> LawCheckReport:
     """Check every watched source once and store proposals; returns what was seen.
 
     A source that fails (network, error status, changed shape) is reported in the run's
     errors and the others still run; the run is stored as an ImportRun (ok, partial, failed).
     """
+    settings = settings_of(config)
     report = LawCheckReport()
     started = utcnow()
     with Session(engine) as session:
         try:
-            record_snapshot(session, fetch_wikipedia(client, config), report)
+            record_snapshot(session, fetch_wikipedia(client, settings), report)
         except ImportError_ as exc:
             _failed(report, "wikipedia", exc)
         try:
-            for document in federal_documents(client, config):
+            for document in federal_documents(client, settings):
                 record_federal(session, document, report)
         except ImportError_ as exc:
             _failed(report, "federal register", exc)
-        for state, url in watched_pages(session, config):
+        for state, url in watched_pages(session, settings):
             try:
                 record_snapshot(session, fetch_page(client, state, url), report)
             except ImportError_ as exc:
                 _failed(report, f"official page ({state or 'federal'})", exc)
-        flag_expiries(session, today or date.today(), config["LAW_EXPIRY_WARNING_DAYS"], report)
+        flag_expiries(session, today or date.today(), settings.law_expiry_warning_days, report)
         session.add(_import_run(report, started))
         session.commit()
     return report
@@ -407,9 +413,10 @@ def _import_run(report: LawCheckReport, started: datetime) -> ImportRun:
     )
 
 
-def scheduled_laws(engine: Engine, config: Mapping[str, Any]) -> LawCheckReport:
+def scheduled_laws(engine: Engine, config: Settings | Mapping[str, Any]) -> LawCheckReport:
     """Scheduler job: look for kratom-law changes and queue them for review."""
-    client = client_from_config(config, min_interval=config["LAW_REQUEST_INTERVAL_SECONDS"])
-    report = check_sources(engine, client, config)
+    settings = settings_of(config)
+    client = client_from_config(settings, min_interval=settings.law_request_interval_seconds)
+    report = check_sources(engine, client, settings)
     log.info("%s", report.summary())
     return report
