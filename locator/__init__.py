@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from locator.config import load_config, split_test_config
+from locator.config import load_config, settings_of, split_test_config
 from locator.paths import STATIC_DIR, TEMPLATES_DIR
 from locator.web import session
 
@@ -36,8 +36,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from locator.web import app as web
     from locator.web import security
 
+    settings = settings_of(app)
     app.extensions["geocoder"] = Geocoder(
-        online=online_lookup(app.config), provider=app.config["GEOCODER"]
+        online=online_lookup(settings), provider=settings.geocoder
     )
 
     web.init_app(app)

@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from locator import create_app
-from locator.config import example_toml
+from locator.config import example_toml, settings_of
 from locator.db import migrate, schema_is_current
 from locator.ops import translations as i18n_catalog
 from locator.ops.admin_cli import admin_group
@@ -66,7 +66,7 @@ def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: i
 def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
     import os
 
-    argv = gunicorn_argv(current_app.config, bind=bind, workers=workers)
+    argv = gunicorn_argv(settings_of(current_app), bind=bind, workers=workers)
     click.echo(f"Starting gunicorn: {' '.join(argv[1:])}", err=True)
     get_engine().dispose()  # the workers open their own connections
     sys.stdout.flush()

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from locator import create_app
+from locator.config import Settings, settings_of
 
 APP_FACTORY = "locator.serving:production_app()"
 
@@ -26,23 +27,24 @@ def production_app() -> Flask:
 
 
 def gunicorn_argv(
-    config: Mapping[str, Any], *, bind: str | None = None, workers: int | None = None
+    config: Settings | Mapping[str, Any], *, bind: str | None = None, workers: int | None = None
 ) -> list[str]:
     """Return the gunicorn command line for the serve_* settings (options override them)."""
+    settings = settings_of(config)
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
         "--bind",
-        bind or config["SERVE_BIND"],
+        bind or settings.serve_bind,
         "--workers",
-        str(workers or config["SERVE_WORKERS"]),
+        str(workers or settings.serve_workers),
         "--worker-class",
         "gthread",
         "--threads",
-        str(config["SERVE_THREADS"]),
+        str(settings.serve_threads),
         "--timeout",
-        str(config["SERVE_TIMEOUT_SECONDS"]),
+        str(settings.serve_timeout_seconds),
         "--graceful-timeout",
         "10",
         "--access-logfile",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
+from locator.config import Settings
 from locator.meetings.types import WORLD_ID_TYPES, type_names
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
@@ -311,12 +312,12 @@ def read_server_list(client: HttpClient, list_url: str) -> list[str]:
     return [str(row["url"]) for row in data]
 
 
-def server_urls(client: HttpClient, config: Mapping[str, Any]) -> list[str]:
+def server_urls(client: HttpClient, settings: Settings) -> list[str]:
     """Return the configured servers: an explicit list, else the aggregator's plus extras."""
-    explicit: list[str] = config["BMLT_SERVERS"]
-    found = explicit or read_server_list(client, config["BMLT_SERVER_LIST_URL"])
+    explicit = list(settings.bmlt_servers)
+    found = explicit or read_server_list(client, settings.bmlt_server_list_url)
     if not explicit:
-        found = [*found, *config["BMLT_EXTRA_SERVERS"]]
+        found = [*found, *settings.bmlt_extra_servers]
     return list(dict.fromkeys(server_url(u) for u in found))
 
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, col
 from locator.db import migrate, schema_is_current
 from locator.errors import LocatorError
 from locator.models import LawChangeProposal, StateLaw
-from locator.web.session import get_engine
+from locator.web.session import current_settings, get_engine
 from scrapers import samhsa_national, snapshot
 from scrapers.base import ImportError_, ImportReport
 from scrapers.files import FileOptions
@@ -133,7 +133,7 @@ def _import_samhsa_live(states: tuple[str, ...], force: bool) -> None:
 
     config = current_app.config
     try:
-        sweeps = samhsa_api.plan_sweeps(list(states) or config["SAMHSA_STATES"])
+        sweeps = samhsa_api.plan_sweeps(list(states) or current_settings().samhsa_states)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     codes = [s.state.code for s in sweeps]
@@ -238,7 +238,7 @@ def _locked(src: Source, run: Callable[[], ImportReport]) -> None:
     from scrapers.locks import JobBusyError, job_lock
 
     try:
-        with job_lock(get_engine(), src.job, hours=current_app.config["JOB_LOCK_HOURS"]):
+        with job_lock(get_engine(), src.job, hours=current_settings().job_lock_hours):
             _report(run)
     except JobBusyError as exc:
         raise click.ClickException(f"Not started: {exc}") from exc

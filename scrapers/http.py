@@ -23,6 +23,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
+from locator.config import Settings
 from scrapers.base import FetchError
 
 log = logging.getLogger(__name__)
@@ -189,13 +190,13 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
 
 
 def client_from_config(
-    config: Mapping[str, Any], *, min_interval: float, honour_robots: bool = False
+    settings: Settings, *, min_interval: float, honour_robots: bool = False
 ) -> HttpClient:
     """Build a client with the configured User-Agent, timeout and retries."""
     return HttpClient(
-        user_agent=config["HTTP_USER_AGENT"],
-        timeout=config["HTTP_TIMEOUT_SECONDS"],
-        max_retries=config["HTTP_MAX_RETRIES"],
+        user_agent=settings.http_user_agent,
+        timeout=settings.http_timeout_seconds,
+        max_retries=settings.http_max_retries,
         min_interval=min_interval,
         honour_robots=honour_robots,
     )

@@ -22,81 +22,40 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from locator.config import Settings, settings_of
 from locator.models import (
-    FederalAction,
     ImportRun,
     LawChangeProposal,
     LawSourceCheck,
-    LawSourceVersion,
     StateLaw,
     utcnow,
 )
 from locator.places.law_filter import LawStatus
 from scrapers.base import FeedSchemaError, ImportError_
+from scrapers.federal_register import federal_documents as federal_documents
+from scrapers.federal_register import record_federal
 from scrapers.http import HttpClient, client_from_config
+from scrapers.law_proposals import SOURCE as SOURCE
+from scrapers.law_proposals import LawCheckReport as LawCheckReport
+from scrapers.law_proposals import Snapshot, propose, proposed, version
 
 log = logging.getLogger(__name__)
 
-SOURCE = "kratom-law"
 MAX_DIFF_LINES = 400
-FR_FIELDS = ("document_number", "title", "type", "publication_date", "html_url")
-AGENCY_ABBREVIATIONS = {
-    "Drug Enforcement Administration": "DEA",
-    "Food and Drug Administration": "FDA",
-    "Health and Human Services Department": "HHS",
-}
 WIKIPEDIA_CAVEAT = (
     " Wikipedia is a cross-check signal, not an authority: confirm the change in an official "
     "source before accepting it."
 )
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-
-
-@dataclass
-class LawCheckReport:
-    """What one run of the change detector saw."""
-
-    checked: int = 0
-    unchanged: int = 0
-    baselines: int = 0
-    proposals: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        if not self.errors:
-            return "ok"
-        return "partial" if self.checked else "failed"
-
-    def summary(self) -> str:
-        text = (
-            f"{SOURCE}: {self.status} — checked {self.checked}, unchanged {self.unchanged}, "
-            f"new baselines {self.baselines}, proposals {len(self.proposals)}"
-        )
-        return text + "".join(f"\n  error: {e}" for e in self.errors)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """One fetched source: what it is, its fingerprint and its comparable text."""
-
-    source: str
-    url: str
-    title: str
-    fingerprint: str
-    content: str
-    state: str = ""
 
 
 def section_index(sections: Any, wanted: str) -> str:
@@ -121,10 +80,10 @@ def section_index(sections: Any, wanted: str) -> str:
     raise FeedSchemaError(f"No section heading contains {wanted!r}")
 
 
-def fetch_wikipedia(client: HttpClient, config: Mapping[str, Any]) -> Snapshot:
+def fetch_wikipedia(client: HttpClient, settings: Settings) -> Snapshot:
     """Fetch the watched Wikipedia section's wikitext with its revision id."""
-    api, page = config["LAW_WIKIPEDIA_API_URL"], config["LAW_WIKIPEDIA_PAGE"]
-    wanted = config["LAW_WIKIPEDIA_SECTION"]
+    api, page = settings.law_wikipedia_api_url, settings.law_wikipedia_page
+    wanted = settings.law_wikipedia_section
     base = {"action": "parse", "page": page, "redirects": 1, "format": "json", "formatversion": 2}
     index = section_index(client.get_json(api, {**base, "prop": "sections"}), wanted)
     answer = client.get_json(api, {**base, "section": index, "prop": "wikitext|revid"})
@@ -135,39 +94,6 @@ def fetch_wikipedia(client: HttpClient, config: Mapping[str, Any]) -> Snapshot:
         raise FeedSchemaError("MediaWiki parse answer has no revid or wikitext") from exc
     url, title = f"{api}?page={page}#{wanted}", f"Wikipedia: {page} — {wanted}"
     return Snapshot("wikipedia", url, title, revid, wikitext)
-
-
-def federal_documents(client: HttpClient, config: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Yield every Federal Register document the configured terms find, once each."""
-    seen: set[str] = set()
-    for term in config["LAW_FEDERAL_REGISTER_TERMS"]:
-        params = {"conditions[term]": term, "order": "newest", "per_page": 20}
-        answer = client.get_json(config["LAW_FEDERAL_REGISTER_URL"], params)
-        if not isinstance(answer, dict) or not isinstance(answer.get("results", []), list):
-            raise FeedSchemaError("Federal Register answer has no results list")
-        for document in answer.get("results", []):
-            if not isinstance(document, dict):
-                raise FeedSchemaError(
-                    "Federal Register results hold something other than documents"
-                )
-            missing = [name for name in FR_FIELDS if not document.get(name)]
-            if missing:
-                raise FeedSchemaError(f"Federal Register document lacks {', '.join(missing)}")
-            _check_federal_types(document)
-            number = document["document_number"]
-            if number not in seen:
-                seen.add(number)
-                yield document
-
-
-def _check_federal_types(document: dict[str, Any]) -> None:
-    """Refuse a document whose fields are not the documented text and agency list."""
-    wrong = [name for name in FR_FIELDS if not isinstance(document[name], str)]
-    agencies = document.get("agencies") or []
-    if not isinstance(agencies, list) or not all(isinstance(a, dict) for a in agencies):
-        wrong.append("agencies")
-    if wrong:
-        raise FeedSchemaError(f"Federal Register document has odd {', '.join(wrong)}")
 
 
 def page_text(body: str) -> str:
@@ -188,14 +114,14 @@ def fetch_page(client: HttpClient, state: str, url: str) -> Snapshot:
     return Snapshot("official_page", url, title, digest, text, state)
 
 
-def watched_pages(session: Session, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+def watched_pages(session: Session, settings: Settings) -> list[tuple[str, str]]:
     """Return (state, url) of every official page to watch: configured, then from the rows."""
     pages: dict[str, str] = {}
-    for entry in config["LAW_OFFICIAL_PAGES"]:
+    for entry in settings.law_official_pages:
         state, _, url = entry.strip().partition(" ")
         if url.strip():
             pages.setdefault(url.strip(), state.upper())
-    if config["LAW_WATCH_ROW_SOURCES"]:
+    if settings.law_watch_row_sources:
         for law in session.scalars(select(StateLaw)):
             for source in law.sources:
                 if source.get("official"):
@@ -225,7 +151,7 @@ def record_snapshot(session: Session, snap: Snapshot, report: LawCheckReport) ->
     ).first()
     now = utcnow()
     if stored is None or stored.content != snap.content:
-        session.add(_version(snap.source, snap.url, snap.fingerprint, snap.content, now))
+        session.add(version(snap.source, snap.url, snap.fingerprint, snap.content, now))
     if stored is None:
         baseline = LawSourceCheck(
             source=snap.source,
@@ -254,64 +180,7 @@ def record_snapshot(session: Session, snap: Snapshot, report: LawCheckReport) ->
         diff=diff_text(stored.content, snap.content, stored.fingerprint, snap.fingerprint),
     )
     stored.fingerprint, stored.content, stored.changed_at = snap.fingerprint, snap.content, now
-    _propose(session, proposal, report)
-
-
-def _version(
-    source: str, url: str, fingerprint: str, content: str, when: datetime
-) -> LawSourceVersion:
-    return LawSourceVersion(
-        source=source, url=url, fingerprint=fingerprint, content=content, fetched_at=when
-    )
-
-
-def agency_name(agencies: list[dict[str, Any]]) -> str:
-    """Return the most specific agency of a Federal Register document, abbreviated if known.
-
-    Documents list the department and its agency (Justice Department, then DEA); the agency
-    is the one with a parent.
-    """
-    named = [a for a in agencies if a and a.get("name")]
-    named.sort(key=lambda a: a.get("parent_id") is None)
-    if not named:
-        return "Federal Register"
-    name = str(named[0]["name"])
-    return AGENCY_ABBREVIATIONS.get(name, name)[:40]
-
-
-def record_federal(session: Session, document: dict[str, Any], report: LawCheckReport) -> None:
-    """Propose a Federal Register document not yet on file or already proposed."""
-    report.checked += 1
-    number = str(document["document_number"])
-    known = session.get(FederalAction, f"FR-{number}") is not None or _proposed(
-        session, "federal_register", number
-    )
-    if known:
-        report.unchanged += 1
-        return
-    action = {
-        "key": f"FR-{number}",
-        "agency": agency_name(document.get("agencies") or []),
-        "action": f"{document['type']}: {document['title']}",
-        "date": document["publication_date"],
-        "status": "proposed" if document["type"] == "Proposed Rule" else "published",
-        "citation": f"FR Doc {number}",
-        "url": document["html_url"],
-        "summary": document.get("abstract") or "",
-    }
-    raw = json.dumps(document, sort_keys=True, ensure_ascii=False)
-    session.add(_version("federal_register", document["html_url"], number, raw, utcnow()))
-    proposal = LawChangeProposal(
-        source="federal_register",
-        url=document["html_url"],
-        title=str(document["title"])[:500],
-        fingerprint=number,
-        summary=f"New Federal Register {document['type']} of {document['publication_date']} "
-        f"(FR Doc {number}).",
-        diff=str(document.get("abstract") or ""),
-        proposed={"federal_action": action},
-    )
-    _propose(session, proposal, report)
+    propose(session, proposal, report)
 
 
 def flag_expiries(session: Session, today: date, warn_days: int, report: LawCheckReport) -> None:
@@ -323,7 +192,7 @@ def flag_expiries(session: Session, today: date, warn_days: int, report: LawChec
         if law.expires_on is None or law.expires_on > soon:
             continue
         key = f"expiry:{law.state}:{law.expires_on.isoformat()}"
-        if _proposed(session, "expiry", key):
+        if proposed(session, "expiry", key):
             continue
         when = "expired on" if law.expires_on < today else "expires on"
         proposal = LawChangeProposal(
@@ -335,53 +204,40 @@ def flag_expiries(session: Session, today: date, warn_days: int, report: LawChec
             "Check whether it was renewed, replaced by a statute or ended, then accept with "
             "the new values or reject.",
         )
-        _propose(session, proposal, report)
-
-
-def _proposed(session: Session, source: str, fingerprint: str) -> bool:
-    found = session.scalars(
-        select(col(LawChangeProposal.id)).where(
-            col(LawChangeProposal.source) == source,
-            col(LawChangeProposal.fingerprint) == fingerprint,
-        )
-    ).first()
-    return found is not None
-
-
-def _propose(session: Session, proposal: LawChangeProposal, report: LawCheckReport) -> None:
-    session.add(proposal)
-    session.flush()
-    assert proposal.id is not None
-    report.proposals.append(proposal.id)
-    log.info("kratom-law: proposal %s: %s", proposal.id, proposal.summary)
+        propose(session, proposal, report)
 
 
 def check_sources(
-    engine: Engine, client: HttpClient, config: Mapping[str, Any], *, today: date | None = None
+    engine: Engine,
+    client: HttpClient,
+    config: Settings | Mapping[str, Any],
+    *,
+    today: date | None = None,
 ) -> LawCheckReport:
     """Check every watched source once and store proposals; returns what was seen.
 
     A source that fails (network, error status, changed shape) is reported in the run's
     errors and the others still run; the run is stored as an ImportRun (ok, partial, failed).
     """
+    settings = settings_of(config)
     report = LawCheckReport()
     started = utcnow()
     with Session(engine) as session:
         try:
-            record_snapshot(session, fetch_wikipedia(client, config), report)
+            record_snapshot(session, fetch_wikipedia(client, settings), report)
         except ImportError_ as exc:
             _failed(report, "wikipedia", exc)
         try:
-            for document in federal_documents(client, config):
+            for document in federal_documents(client, settings):
                 record_federal(session, document, report)
         except ImportError_ as exc:
             _failed(report, "federal register", exc)
-        for state, url in watched_pages(session, config):
+        for state, url in watched_pages(session, settings):
             try:
                 record_snapshot(session, fetch_page(client, state, url), report)
             except ImportError_ as exc:
                 _failed(report, f"official page ({state or 'federal'})", exc)
-        flag_expiries(session, today or date.today(), config["LAW_EXPIRY_WARNING_DAYS"], report)
+        flag_expiries(session, today or date.today(), settings.law_expiry_warning_days, report)
         session.add(_import_run(report, started))
         session.commit()
     return report
@@ -407,9 +263,10 @@ def _import_run(report: LawCheckReport, started: datetime) -> ImportRun:
     )
 
 
-def scheduled_laws(engine: Engine, config: Mapping[str, Any]) -> LawCheckReport:
+def scheduled_laws(engine: Engine, config: Settings | Mapping[str, Any]) -> LawCheckReport:
     """Scheduler job: look for kratom-law changes and queue them for review."""
-    client = client_from_config(config, min_interval=config["LAW_REQUEST_INTERVAL_SECONDS"])
-    report = check_sources(engine, client, config)
+    settings = settings_of(config)
+    client = client_from_config(settings, min_interval=settings.law_request_interval_seconds)
+    report = check_sources(engine, client, settings)
     log.info("%s", report.summary())
     return report

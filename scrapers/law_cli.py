@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from locator.errors import LocatorError
 from locator.laws.review import accept, get_proposal, list_proposals, parse_changes, reject
 from locator.models import LawChangeProposal
-from locator.web.session import get_engine
+from locator.web.session import current_settings, get_engine
 from scrapers.http import client_from_config
 from scrapers.kratom_law import check_sources
 from scrapers.locks import job_lock
@@ -28,12 +27,12 @@ def laws_group() -> None:
 @with_appcontext
 def check_command() -> None:
     """Check the watched sources now (under the scheduler's "laws" lock)."""
-    config = current_app.config
-    client = client_from_config(config, min_interval=config["LAW_REQUEST_INTERVAL_SECONDS"])
+    settings = current_settings()
+    client = client_from_config(settings, min_interval=settings.law_request_interval_seconds)
     engine = get_engine()
     try:
-        with job_lock(engine, source("laws").job, hours=config["JOB_LOCK_HOURS"]):
-            report = check_sources(engine, client, config)
+        with job_lock(engine, source("laws").job, hours=settings.job_lock_hours):
+            report = check_sources(engine, client, settings)
     except LocatorError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from locator.config import Settings, settings_of
 from locator.places.geo import Point
 from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
@@ -84,26 +85,28 @@ def bmlt_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport:
 
 
 def import_bmlt_live(
-    engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
+    engine: Engine, config: Settings | Mapping[str, Any], notify: Notify = log.info
 ) -> ImportReport:
     """Refresh every configured BMLT root server (one full refresh)."""
-    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    settings = settings_of(config)
+    client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session:
         with failures_recorded(engine, bmlt.SOURCE):
-            roots = bmlt.server_urls(client, config)
+            roots = bmlt.server_urls(client, settings)
         fetched: set[str] = set()
         items = bmlt.live_items(client, roots, fetched, notify)
         return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, full_refresh=True, scope=fetched)
 
 
 def import_bmlt_area(
-    engine: Engine, config: Mapping[str, Any], point: Point, radius_km: float
+    engine: Engine, config: Settings | Mapping[str, Any], point: Point, radius_km: float
 ) -> ImportReport:
     """Refresh the meetings around one point through the aggregator (adds and updates only)."""
-    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    settings = settings_of(config)
+    client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session, failures_recorded(engine, bmlt.SOURCE):
         items = list(
-            bmlt.area_items(client, config["BMLT_AGGREGATOR_URL"], point.lat, point.lon, radius_km)
+            bmlt.area_items(client, settings.bmlt_aggregator_url, point.lat, point.lon, radius_km)
         )
     return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items)
 
@@ -126,14 +129,15 @@ def meeting_guide_file(engine: Engine, path: Path, options: FileOptions) -> Impo
 
 
 def import_meeting_guide_live(
-    engine: Engine, config: Mapping[str, Any], notify: Notify = log.info
+    engine: Engine, config: Settings | Mapping[str, Any], notify: Notify = log.info
 ) -> ImportReport:
     """Refresh every configured Meeting Guide feed (one full refresh)."""
     with failures_recorded(engine, meeting_guide.SOURCE):
-        feeds = [meeting_guide.parse_feed_setting(e) for e in config["MEETING_GUIDE_FEEDS"]]
+        settings = settings_of(config)
+        feeds = [meeting_guide.parse_feed_setting(e) for e in settings.meeting_guide_feeds]
         if not feeds:
             raise FeedSchemaError("No Meeting Guide feed is configured (meeting_guide_feeds).")
-    client = client_from_config(config, min_interval=config["MEETING_REQUEST_INTERVAL_SECONDS"])
+    client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session:
         fetched: set[str] = set()
         items = meeting_guide.live_items(client, feeds, fetched, notify)
@@ -165,44 +169,49 @@ def smart_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport
 
 def import_smart_live(
     engine: Engine,
-    config: Mapping[str, Any],
+    config: Settings | Mapping[str, Any],
     notify: Notify = log.info,
     client: HttpClient | None = None,
 ) -> ImportReport:
     """Crawl SMART's meeting pages (only when ``smart_enabled``), politely."""
-    if not config["SMART_ENABLED"]:
+    settings = settings_of(config)
+    if not settings.smart_enabled:
         off = (
             "The SMART Recovery crawl is off: set smart_enabled = true in config.toml once "
             "you have checked its terms, or load a CSV with --file."
         )
         record_failed_run(engine, smart.SOURCE, off)
         raise FeedSchemaError(off)
-    interval = max(2.0, float(config["SMART_REQUEST_INTERVAL_SECONDS"]))
-    client = client or client_from_config(config, min_interval=interval, honour_robots=True)
+    interval = max(2.0, settings.smart_request_interval_seconds)
+    client = client or client_from_config(settings, min_interval=interval, honour_robots=True)
     with client.session:
         fetched: set[str] = set()
-        items = smart.live_items(client, config["SMART_SITEMAP_URL"], fetched, notify)
+        items = smart.live_items(client, settings.smart_sitemap_url, fetched, notify)
         return _run(
             engine, smart.SOURCE, smart.SOURCE_NOTE, items, full_refresh=True, scope=fetched
         )
 
 
-def scheduled_bmlt(engine: Engine, config: Mapping[str, Any]) -> ImportReport:
+def scheduled_bmlt(engine: Engine, config: Settings | Mapping[str, Any]) -> ImportReport:
     """Scheduler job: refresh NA meetings from every BMLT server."""
     return import_bmlt_live(engine, config)
 
 
-def scheduled_meeting_guide(engine: Engine, config: Mapping[str, Any]) -> ImportReport | None:
+def scheduled_meeting_guide(
+    engine: Engine, config: Settings | Mapping[str, Any]
+) -> ImportReport | None:
     """Scheduler job: refresh the Meeting Guide feeds (skipped when none is configured)."""
-    if not config["MEETING_GUIDE_FEEDS"]:
+    settings = settings_of(config)
+    if not settings.meeting_guide_feeds:
         log.info("meeting-guide: no feed configured; nothing to do")
         return None
-    return import_meeting_guide_live(engine, config)
+    return import_meeting_guide_live(engine, settings)
 
 
-def scheduled_smart(engine: Engine, config: Mapping[str, Any]) -> ImportReport | None:
+def scheduled_smart(engine: Engine, config: Settings | Mapping[str, Any]) -> ImportReport | None:
     """Scheduler job: crawl SMART's pages when enabled."""
-    if not config["SMART_ENABLED"]:
+    settings = settings_of(config)
+    if not settings.smart_enabled:
         log.info("smart: crawl disabled (smart_enabled = false); nothing to do")
         return None
-    return import_smart_live(engine, config)
+    return import_smart_live(engine, settings)

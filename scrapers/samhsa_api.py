@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from locator.config import Settings, settings_of
 from locator.models import FacilitySource
 from locator.places.gazetteer import embedded_gazetteer
 from locator.places.states import State, all_states, find_state
@@ -106,11 +107,11 @@ class ApiOptions:
             raise ValueError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> ApiOptions:
+    def from_config(cls, settings: Settings) -> ApiOptions:
         return cls(
-            url=config["SAMHSA_API_URL"],
-            service_type=str(config["SAMHSA_SERVICE_TYPE"]).upper(),
-            page_size=int(config["SAMHSA_PAGE_SIZE"]),
+            url=settings.samhsa_api_url,
+            service_type=settings.samhsa_service_type,
+            page_size=settings.samhsa_page_size,
         )
 
 
@@ -184,7 +185,7 @@ def _other_state(row: Any, state: State) -> bool:
 
 def import_live(
     engine: Engine,
-    config: Mapping[str, Any],
+    config: Settings | Mapping[str, Any],
     *,
     states: Iterable[str] = (),
     client: HttpClient | None = None,
@@ -198,10 +199,11 @@ def import_live(
     those states that it no longer lists become inactive (kept, with their last-seen date).
     """
     with failures_recorded(engine, SOURCE):
-        sweeps = plan_sweeps(list(states) or config["SAMHSA_STATES"])
-        options = ApiOptions.from_config(config)
+        settings = settings_of(config)
+        sweeps = plan_sweeps(list(states) or settings.samhsa_states)
+        options = ApiOptions.from_config(settings)
     client = client or client_from_config(
-        config, min_interval=float(config["SAMHSA_REQUEST_INTERVAL_SECONDS"])
+        settings, min_interval=settings.samhsa_request_interval_seconds
     )
     swept = frozenset(s.state.code for s in sweeps)
     national = swept >= {state.code for state in all_states()}
@@ -224,7 +226,7 @@ def import_live(
         seen_on=date.today(),
         full_refresh=True,
         progress=progress,
-        max_retire_share=float(config["REFRESH_MAX_RETIRE_SHARE"]),
+        max_retire_share=settings.refresh_max_retire_share,
         force=force,
     )
 
@@ -249,7 +251,7 @@ def directory_sources(engine: Engine, service_type: str) -> tuple[str, ...]:
 
 
 def import_configured_states(
-    engine: Engine, config: Mapping[str, Any], notify: Callable[[str], None]
+    engine: Engine, config: Settings | Mapping[str, Any], notify: Callable[[str], None]
 ) -> ImportReport:
     """Sweep the configured states (all by default), saying how many rows each one kept."""
 
@@ -259,6 +261,6 @@ def import_configured_states(
     return import_live(engine, config, on_sweep=swept)
 
 
-def scheduled_samhsa(engine: Engine, config: Mapping[str, Any]) -> ImportReport:
+def scheduled_samhsa(engine: Engine, config: Settings | Mapping[str, Any]) -> ImportReport:
     """The scheduler's weekly job: a live sweep of the configured states (all by default)."""
     return import_live(engine, config)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from locator.config import settings_of
 from scrapers import samhsa
 from scrapers.base import ImportReport, run_import
 from scrapers.codebook import store_reference
@@ -53,7 +54,7 @@ def import_file(engine: Engine, path: Path, options: FileOptions) -> ImportRepor
         full_refresh=bool(values.get("full_refresh", False)),
         progress=options.progress,
         prepare=lambda session: _store_codebook(session, found, options),
-        max_retire_share=options.config["REFRESH_MAX_RETIRE_SHARE"],
+        max_retire_share=settings_of(options.config).refresh_max_retire_share,
         force=bool(values.get("force", False)),
         input_digest=samhsa_files.input_digest(found),
     )

@@ -23,6 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
+from locator.config import settings_of
 from locator.web.session import get_engine
 from scrapers.locks import JobBusyError, job_lock
 from scrapers.registry import SOURCES, ScheduledRun
@@ -51,7 +52,7 @@ JOBS: tuple[JobSpec, ...] = tuple(
 def run_job(spec: JobSpec, engine: Engine, config: Mapping[str, Any]) -> Any:
     """Run one job under its lock; a busy lock is logged and skipped, not an error."""
     try:
-        with job_lock(engine, spec.name, hours=config["JOB_LOCK_HOURS"]):
+        with job_lock(engine, spec.name, hours=settings_of(config).job_lock_hours):
             log.info("job %s: starting", spec.name)
             return spec.function()(engine, config)
     except JobBusyError as exc:
@@ -66,10 +67,12 @@ def build_scheduler(
     scheduler: BaseScheduler | None = None,
 ) -> BaseScheduler:
     """Add every job whose cron setting is not empty to a (blocking) scheduler."""
-    zone = config["SCHEDULER_TIMEZONE"]
+    zone = settings_of(config).scheduler_timezone
     scheduler = scheduler or BlockingScheduler(timezone=zone)
     # scheduler_run_on_start: every job's first run is now, then it follows its cron line.
-    first_run = {"next_run_time": datetime.now(UTC)} if config["SCHEDULER_RUN_ON_START"] else {}
+    first_run = (
+        {"next_run_time": datetime.now(UTC)} if settings_of(config).scheduler_run_on_start else {}
+    )
     for spec in jobs:
         cron = str(config.get(spec.setting, "")).strip()
         if not cron:
@@ -101,7 +104,7 @@ def scheduler_command(once: str | None) -> None:
         if once not in specs:
             raise click.ClickException(f"No job {once!r}; jobs: {', '.join(specs) or 'none'}")
         try:  # a person asked for this run: say so when it cannot start, and fail
-            with job_lock(engine, once, hours=config["JOB_LOCK_HOURS"]):
+            with job_lock(engine, once, hours=settings_of(config).job_lock_hours):
                 specs[once].function()(engine, config)
         except JobBusyError as exc:
             raise click.ClickException(f"Not started: {exc}") from exc

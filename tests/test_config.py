@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+import typing
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
-from locator.config import SETTINGS, example_toml, load_config
+from locator.config import SETTINGS, Setting, Settings, example_toml, load_config, settings_of
 from locator.errors import ConfigError
+from locator.ops.health import SOURCE_SCHEDULES
 from locator.paths import PROJECT_DIR
+from locator.web.security import LIMIT_SETTINGS
 
 EXAMPLE = PROJECT_DIR / "config.example.toml"
 
@@ -26,6 +31,58 @@ def test_every_setting_is_documented_with_its_default() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"# {setting.help}\n{setting.name} = " in text
+
+
+def _typed_field(setting: Setting) -> Any:
+    """The annotation a declared setting gets on Settings."""
+    if setting.choices:
+        return Literal[setting.choices]
+    return tuple[str, ...] if setting.kind is list else setting.kind
+
+
+def test_typed_settings_have_one_field_per_declared_setting_of_its_type() -> None:
+    hints = typing.get_type_hints(Settings)
+    assert [f.name for f in dataclasses.fields(Settings)] == [s.name for s in SETTINGS]
+    for setting in SETTINGS:
+        assert hints[setting.name] == _typed_field(setting), setting.name
+
+
+def test_typed_settings_hold_the_loaded_values() -> None:
+    config = load_config({"page_size": 40, "samhsa_states": ["VA"]}, environ={}, config_file=None)
+    settings = Settings.from_mapping(config)
+    assert settings.page_size == 40 and settings.samhsa_states == ("VA",)
+    assert settings.database_url == config["DATABASE_URL"]
+    assert {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)} == {
+        name.lower(): tuple(value) if isinstance(value, list) else value
+        for name, value in config.items()
+    }
+
+
+def test_typed_settings_of_a_partial_dict_fill_in_the_defaults() -> None:
+    settings = settings_of({"HTTP_MAX_RETRIES": 1, "TESTING": True})
+    assert settings.http_max_retries == 1
+    assert settings.default_unit == "mi" and settings.languages == ("en", "es")
+    with pytest.raises(ConfigError, match="page_size"):
+        Settings.from_mapping({"PAGE_SIZE": "many"})
+
+
+def test_typed_settings_are_built_once_per_app() -> None:
+    from locator import create_app
+
+    app = create_app({"DATABASE_URL": "sqlite://", "PAGE_SIZE": 12})
+    assert settings_of(app) is settings_of(app) is app.extensions["settings"]
+    assert settings_of(app).page_size == 12
+    app.extensions["engine"].dispose()
+
+
+def test_settings_read_by_name_are_declared() -> None:
+    from scrapers.scheduler import JOBS
+
+    names = {s.name for s in SETTINGS}
+    assert {job.setting.lower() for job in JOBS} <= names
+    assert set(LIMIT_SETTINGS) <= names
+    defaults = Settings.from_mapping({})
+    assert all(isinstance(cron(defaults), str) for cron in SOURCE_SCHEDULES.values())
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from locator.config import Settings
 from locator.errors import LocatorError
 from scrapers import bmlt, kratom_law, meeting_guide, samhsa, samhsa_files, smart
 from scrapers.base import Rejected
@@ -233,13 +234,15 @@ class Answers:
         return self.answers.pop(0)
 
 
-LAW_CONFIG = {
-    "LAW_WIKIPEDIA_API_URL": "https://fuzz.test/w/api.php",
-    "LAW_WIKIPEDIA_PAGE": "Kratom",
-    "LAW_WIKIPEDIA_SECTION": "United States",
-    "LAW_FEDERAL_REGISTER_URL": "https://fuzz.test/api/v1/documents.json",
-    "LAW_FEDERAL_REGISTER_TERMS": ["7-hydroxymitragynine"],
-}
+LAW_CONFIG = Settings.from_mapping(
+    {
+        "LAW_WIKIPEDIA_API_URL": "https://fuzz.test/w/api.php",
+        "LAW_WIKIPEDIA_PAGE": "Kratom",
+        "LAW_WIKIPEDIA_SECTION": "United States",
+        "LAW_FEDERAL_REGISTER_URL": "https://fuzz.test/api/v1/documents.json",
+        "LAW_FEDERAL_REGISTER_TERMS": ["7-hydroxymitragynine"],
+    }
+)
 SECTIONS = load_law("wikipedia_sections.json")
 SECTION = load_law("wikipedia_section_us.json")
 FEDERAL = load_law("federal_register_7oh.json")

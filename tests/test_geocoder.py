@@ -9,6 +9,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from locator.config import Settings
 from locator.errors import BadQueryError, GeocoderUnavailableError, UnknownPlaceError
 from locator.models import GeocodeCache
 from locator.places.geo import Point, haversine_km
@@ -136,7 +137,7 @@ def _online(httpserver: HTTPServer) -> Geocoder:
         "GEOCODER_DOMAIN": f"{httpserver.host}:{httpserver.port}",
         "GEOCODER_MIN_DELAY_SECONDS": 0.0,
     }
-    return Geocoder(online=online_lookup(config), provider="nominatim")
+    return Geocoder(online=online_lookup(Settings.from_mapping(config)), provider="nominatim")
 
 
 def test_online_geocoder_finds_an_address_and_caches_it(

@@ -8,7 +8,7 @@ weekly SAMHSA refresh. A source whose job is off is listed but never stale.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -20,16 +20,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from locator.config import Settings
 from locator.models import ImportRun
 
-# Source name as the importers write it on ImportRun -> the setting with its cron line, and
-# the setting that must be non-empty for the job to do anything.
-SOURCE_SCHEDULES: dict[str, tuple[str, str | None]] = {
-    "samhsa": ("SCHEDULE_SAMHSA", None),
-    "bmlt": ("SCHEDULE_BMLT", None),
-    "meeting-guide": ("SCHEDULE_MEETING_GUIDE", "MEETING_GUIDE_FEEDS"),
-    "smart": ("SCHEDULE_SMART", "SMART_ENABLED"),
-    "kratom-law": ("SCHEDULE_LAWS", None),
+# Source name as the importers write it on ImportRun -> the cron line of its job, empty when
+# the job is off or has nothing to do (no feeds configured, SMART not enabled).
+SOURCE_SCHEDULES: dict[str, Callable[[Settings], str]] = {
+    "samhsa": lambda s: s.schedule_samhsa,
+    "bmlt": lambda s: s.schedule_bmlt,
+    "meeting-guide": lambda s: s.schedule_meeting_guide if s.meeting_guide_feeds else "",
+    "smart": lambda s: s.schedule_smart if s.smart_enabled else "",
+    "kratom-law": lambda s: s.schedule_laws,
 }
 SUCCESS = ("ok", "partial")
 
@@ -79,28 +80,25 @@ def last_successes(session: Session) -> dict[str, datetime]:
     return {source: _as_utc(finished) for source, finished in rows if finished is not None}
 
 
-def source_freshness(
-    session: Session, config: Mapping[str, Any], now: datetime
-) -> list[dict[str, Any]]:
+def source_freshness(session: Session, settings: Settings, now: datetime) -> list[dict[str, Any]]:
     """Describe each scheduled source: last success, its age and whether it is stale."""
     found = last_successes(session)
     return [
-        _describe(source, found.get(source), config, now)
+        _describe(source, found.get(source), settings, now)
         for source in sorted(set(SOURCE_SCHEDULES) | set(found))
         if source in SOURCE_SCHEDULES  # snapshot and sample loads are not refreshed sources
     ]
 
 
 def _describe(
-    source: str, last: datetime | None, config: Mapping[str, Any], now: datetime
+    source: str, last: datetime | None, settings: Settings, now: datetime
 ) -> dict[str, Any]:
-    setting, enabled_by = SOURCE_SCHEDULES[source]
-    cron = str(config.get(setting, "")).strip()
-    scheduled = bool(cron) and (enabled_by is None or bool(config.get(enabled_by)))
+    cron = SOURCE_SCHEDULES[source](settings).strip()
+    scheduled = bool(cron)
     limit: timedelta | None = None
     if scheduled:
-        gap = schedule_gap(cron, config["SCHEDULER_TIMEZONE"], now)
-        limit = gap * float(config["HEALTH_STALE_FACTOR"])
+        gap = schedule_gap(cron, settings.scheduler_timezone, now)
+        limit = gap * settings.health_stale_factor
     age = now - last if last is not None else None
     return {
         "source": source,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from locator.config import Settings
 from locator.errors import (
     N_,
     BadQueryError,
@@ -182,21 +183,21 @@ def _cached_place(row: GeocodeCache) -> Place:
     return Place(Point(row.latitude, row.longitude), row.label, "address", state=row.state)
 
 
-def online_lookup(config: dict[str, Any]) -> OnlineLookup | None:
+def online_lookup(settings: Settings) -> OnlineLookup | None:
     """Build the rate-limited geopy lookup the configuration asks for, or None when offline."""
-    provider = config["GEOCODER"]
+    provider = settings.geocoder
     if provider == "offline":
         return None
     from geopy.extra.rate_limiter import RateLimiter
     from geopy.geocoders import ArcGIS, Nominatim
 
     options: dict[str, Any] = {
-        "user_agent": config["GEOCODER_USER_AGENT"],
-        "timeout": config["GEOCODER_TIMEOUT_SECONDS"],
-        "scheme": config["GEOCODER_SCHEME"],
+        "user_agent": settings.geocoder_user_agent,
+        "timeout": settings.geocoder_timeout_seconds,
+        "scheme": settings.geocoder_scheme,
     }
-    if config["GEOCODER_DOMAIN"]:
-        options["domain"] = config["GEOCODER_DOMAIN"]
+    if settings.geocoder_domain:
+        options["domain"] = settings.geocoder_domain
     if provider == "nominatim":
         service: Any = Nominatim(**options)
         extra: dict[str, Any] = {"country_codes": "us"}
@@ -205,7 +206,7 @@ def online_lookup(config: dict[str, Any]) -> OnlineLookup | None:
         extra = {}
     geocode = RateLimiter(
         service.geocode,
-        min_delay_seconds=config["GEOCODER_MIN_DELAY_SECONDS"],
+        min_delay_seconds=settings.geocoder_min_delay_seconds,
         max_retries=0,  # a person is waiting: fail fast and say so
         swallow_exceptions=False,
     )

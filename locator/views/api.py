@@ -17,7 +17,7 @@ from locator.places.gazetteer import Place
 from locator.web.coverage import coverage_cache
 from locator.web.law_context import law_status_json
 from locator.web.params import parse_search
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,7 +26,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def facilities() -> Response:
     """Search facilities: near=<place> or lat/lon, radius, unit, service, type, page."""
     found = parse_search(
-        request.args, current_app.config, current_app.extensions["geocoder"], get_session()
+        request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_nearby(session=get_session(), query=found.query, with_codes=True)
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer

@@ -18,7 +18,7 @@ from locator.models import Facility
 from locator.web.export_responses import absolute_url, referral_export, search_export
 from locator.web.openapi import openapi_document
 from locator.web.params import int_param, parse_search
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("api_exports", __name__, url_prefix="/api/v1")
 
@@ -43,11 +43,11 @@ def hsds_services() -> Response:
     active facility in a stable order.
     """
     session = get_session()
-    config = current_app.config
+    settings = current_settings()
     page = int_param(request.args, "page", default=1, what="page number")
-    per_page = int_param(request.args, "per_page", default=config["PAGE_SIZE"], what="page size")
+    per_page = int_param(request.args, "per_page", default=settings.page_size, what="page size")
     if request.args.get("near") or request.args.get("lat"):
-        found = parse_search(request.args, config, current_app.extensions["geocoder"], session)
+        found = parse_search(request.args, settings, current_app.extensions["geocoder"], session)
         page, per_page = found.query.page, found.query.per_page
         rows = list(
             search_rows(
@@ -60,7 +60,7 @@ def hsds_services() -> Response:
         )
         total = count_matches(session=session, query=found.query)
     else:
-        _check_page(page, per_page, config["MAX_PAGE_SIZE"])
+        _check_page(page, per_page, settings.max_page_size)
         total = session.scalar(select(func.count()).where(col(Facility.active))) or 0
         ids = session.scalars(
             select(col(Facility.id))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from locator.models import utcnow
 from locator.ops.health import DatabaseCheck, check_database, source_freshness
-from locator.web.session import get_engine, get_session
+from locator.web.session import current_settings, get_engine, get_session
 
 bp = Blueprint("health", __name__)
 
@@ -19,7 +19,7 @@ def healthz() -> tuple[Response, int]:
     sources = []
     if database.reachable:
         try:
-            sources = source_freshness(get_session(), current_app.config, utcnow())
+            sources = source_freshness(get_session(), current_settings(), utcnow())
         except SQLAlchemyError:  # reachable but not migrated, or gone since the first query
             database = DatabaseCheck(reachable=False, latency_ms=None)
     status = "down"

@@ -18,7 +18,7 @@ from locator.meetings.types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTER
 from locator.models import Meeting
 from locator.web.i18n import error_message, localized_place
 from locator.web.meeting_params import parse_meeting_search
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -60,7 +60,7 @@ def search() -> tuple[str, int] | str:
         return render_template("meetings.html", **context)
     try:
         found = parse_meeting_search(
-            request.args, current_app.config, current_app.extensions["geocoder"], session
+            request.args, current_settings(), current_app.extensions["geocoder"], session
         )
     except BadQueryError as exc:
         context.update(error=error_message(exc), field=exc.field)

@@ -14,7 +14,7 @@ from locator.models import Meeting
 from locator.notices import API_DISCLAIMER
 from locator.web.law_context import law_status_json
 from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
 
@@ -24,7 +24,7 @@ def meetings() -> Response:
     """Search meetings: mode=near|online, near or lat/lon, radius, unit, fellowship, day,
     time, attendance, format, order=distance|soon, tz, page, per_page."""
     found = parse_meeting_search(
-        request.args, current_app.config, current_app.extensions["geocoder"], get_session()
+        request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_meetings(session=get_session(), query=found.query)
     return jsonify(_page_json(page, found.viewer_zone, found.place))

@@ -14,7 +14,7 @@ from locator.exports.writers import ExportRow
 from locator.places.geo import Point
 from locator.web.export_responses import absolute_url
 from locator.web.params import parse_origin, parse_unit
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("referrals", __name__)
 
@@ -23,8 +23,8 @@ bp = Blueprint("referrals", __name__)
 def page() -> tuple[str, int] | str:
     """Show the list in order with notes, reorder/remove links, a share link and exports."""
     try:
-        entries = parse_entries(request.args, limit=current_app.config["REFERRAL_MAX_ENTRIES"])
-        unit = parse_unit(request.args, current_app.config)
+        entries = parse_entries(request.args, limit=current_settings().referral_max_entries)
+        unit = parse_unit(request.args, current_settings())
         origin, origin_label = _origin()
     except BadQueryError as exc:
         return render_template("referrals.html", rows=[], error=str(exc), near=""), 400

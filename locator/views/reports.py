@@ -17,7 +17,7 @@ from locator.admin.problem_reports import (
 )
 from locator.errors import BadQueryError
 from locator.models import Facility, Meeting
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("reports", __name__)
 
@@ -47,9 +47,9 @@ def submit(kind: str, listing_id: int) -> tuple[str, int] | str | Response:
     listing = _listing(kind, listing_id)
     if request.form.get("website"):  # a field people never see: only robots fill it in
         return render_template("report_thanks.html", kind=kind, listing=listing)
-    config = current_app.config
+    settings = current_settings()
     sender = sender_hash(
-        request.remote_addr or "", config["SECRET_KEY"], datetime.now(UTC).date().isoformat()
+        request.remote_addr or "", settings.secret_key, datetime.now(UTC).date().isoformat()
     )
     try:
         store_report(
@@ -59,7 +59,7 @@ def submit(kind: str, listing_id: int) -> tuple[str, int] | str | Response:
             text=request.form.get("text", ""),
             sender=sender,
             limits=ReportLimits(
-                config["REPORT_LIMIT_PER_SENDER_PER_HOUR"], config["REPORT_LIMIT_PER_HOUR"]
+                settings.report_limit_per_sender_per_hour, settings.report_limit_per_hour
             ),
         )
     except BadQueryError as exc:

@@ -15,7 +15,7 @@ from locator.facilities.search import find_nearby
 from locator.web.coverage import coverage_cache
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 bp = Blueprint("search", __name__)
 
@@ -49,7 +49,7 @@ def results() -> tuple[str, int] | str | Response:
         return redirect(url_for("meetings.search", **keep))
     try:
         found = parse_search(
-            request.args, current_app.config, current_app.extensions["geocoder"], get_session()
+            request.args, current_settings(), current_app.extensions["geocoder"], get_session()
         )
     except BadQueryError as exc:
         return _form_with_error(exc), 400

@@ -6,12 +6,12 @@ a password signs out every other session.
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from locator.admin import accounts as admin_users
 from locator.models import AdminUser
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 OPEN_ENDPOINTS = {"admin.login"}
 
@@ -42,7 +42,7 @@ def _signed_in_admin() -> AdminUser | None:
 
 def client_hash() -> str:
     """Return the audit log's hash of the client address."""
-    return admin_users.address_hash(request.remote_addr or "", current_app.config["SECRET_KEY"])
+    return admin_users.address_hash(request.remote_addr or "", current_settings().secret_key)
 
 
 def audit(action: str, target: str = "", detail: str = "") -> None:

@@ -26,7 +26,7 @@ from locator.facilities.search import count_matches
 from locator.notices import CRISIS_LINES, EXPORT_NOTICE
 from locator.places.geo import Point
 from locator.web.params import parse_origin, parse_search, parse_unit
-from locator.web.session import get_session
+from locator.web.session import current_settings, get_session
 
 
 def absolute_url(kind: str, row_id: int) -> str:
@@ -39,7 +39,7 @@ def absolute_url(kind: str, row_id: int) -> str:
 def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
     """Check the search and its size, then stream its rows in ``fmt``."""
     session = get_session()
-    found = parse_search(args, current_app.config, current_app.extensions["geocoder"], session)
+    found = parse_search(args, current_settings(), current_app.extensions["geocoder"], session)
     total = count_matches(session=session, query=found.query)
     _check_size(total, fmt)
     q = found.query
@@ -54,9 +54,9 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
 
 def _check_size(total: int, fmt: Format) -> None:
     """Refuse, before any byte is sent, an export larger than its cap."""
-    cap = current_app.config["EXPORT_MAX_ROWS"]
-    if fmt.key == "pdf" and total > current_app.config["EXPORT_MAX_PDF_ROWS"]:
-        cap = current_app.config["EXPORT_MAX_PDF_ROWS"]
+    cap = current_settings().export_max_rows
+    if fmt.key == "pdf" and total > current_settings().export_max_pdf_rows:
+        cap = current_settings().export_max_pdf_rows
         abort(
             413,
             gettext(
@@ -81,12 +81,12 @@ def _check_size(total: int, fmt: Format) -> None:
 def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
     """Stream a referral list in ``fmt``; distances only when an origin is given."""
     session = get_session()
-    entries = parse_entries(args, limit=current_app.config["REFERRAL_MAX_ENTRIES"])
+    entries = parse_entries(args, limit=current_settings().referral_max_entries)
     if not entries:
         raise BadQueryError(
             N_("The referral list is empty: add facilities or meetings, then export."), field="l"
         )
-    unit = parse_unit(args, current_app.config)
+    unit = parse_unit(args, current_settings())
     origin: Point | None = None
     label = ""
     if args.get("near") or args.get("lat"):

@@ -13,12 +13,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_babel import get_locale, get_translations, gettext
 
 from locator.errors import Choices, LocatorError, Message, Term
 from locator.meetings.types import type_names_in
 from locator.places.gazetteer import Place
+from locator.web.session import current_settings
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -28,7 +29,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 def offered_languages() -> list[str]:
     """Return the interface languages this site offers, first one the default."""
-    return list(current_app.config["LANGUAGES"])
+    return list(current_settings().languages)
 
 
 def choose_locale() -> str:

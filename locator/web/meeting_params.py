@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from locator.config import Settings
 from locator.errors import N_, BadQueryError
 from locator.meetings.search import MeetingQuery
 from locator.meetings.times import WEEKDAYS, zone
@@ -67,7 +68,7 @@ def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
 
 def parse_meeting_search(
     args: MultiDict[str, str],
-    config: Mapping[str, Any],
+    settings: Settings,
     geocoder: Geocoder,
     session: Any,
     *,
@@ -86,20 +87,20 @@ def parse_meeting_search(
     )
     if mode not in ("near", "online"):
         raise BadQueryError(N_("Choose mode near (a place) or online."), field="mode")
-    unit = parse_unit(args, config)
-    radius = parse_radius(args, config, unit)
+    unit = parse_unit(args, settings)
+    radius = parse_radius(args, settings, unit)
     place = parse_origin(args, geocoder, session) if mode == "near" else None
     order = (args.get("order") or ("soon" if mode == "online" else "distance")).strip().lower()
     if order not in ("distance", "soon"):
         raise BadQueryError(N_("Order by distance or soon (starting soon)."), field="order")
     if order == "distance" and mode == "online":
         order = "soon"  # online meetings have no distance
-    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what=N_("page size"))
-    if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
+    per_page = int_param(args, "per_page", default=settings.page_size, what=N_("page size"))
+    if not 1 <= per_page <= settings.max_page_size:
         raise BadQueryError(
             N_("The page size must be between 1 and %(limit)s."),
             field="per_page",
-            limit=config["MAX_PAGE_SIZE"],
+            limit=settings.max_page_size,
         )
     query = MeetingQuery(
         origin=place.point if place else None,

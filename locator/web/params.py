@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from werkzeug.datastructures import MultiDict
 
+from locator.config import Settings
 from locator.errors import N_, BadQueryError, Term
 from locator.facilities.search import FacilityQuery
 from locator.facilities.taxonomy import FACILITY_TYPES, categories_by_key
@@ -73,21 +74,21 @@ def int_param(args: Mapping[str, str], name: str, *, default: int, what: str) ->
     return int(value)
 
 
-def parse_unit(args: Mapping[str, str], config: Mapping[str, Any]) -> Unit:
+def parse_unit(args: Mapping[str, str], settings: Settings) -> Unit:
     """Read the distance unit: mi or km."""
-    unit = (args.get("unit") or config["DEFAULT_UNIT"]).strip().lower()
+    unit = (args.get("unit") or settings.default_unit).strip().lower()
     if unit not in ("mi", "km"):
         raise BadQueryError(N_("Choose the distance unit mi (miles) or km."), field="unit")
     return cast(Unit, unit)
 
 
-def parse_radius(args: Mapping[str, str], config: Mapping[str, Any], unit: Unit) -> float:
+def parse_radius(args: Mapping[str, str], settings: Settings, unit: Unit) -> float:
     """Read the radius and check it is above zero and at most the configured maximum."""
     radius = number_param(
-        args, "radius", default=float(config["DEFAULT_RADIUS"]), what=N_("distance"), example="25"
+        args, "radius", default=float(settings.default_radius), what=N_("distance"), example="25"
     )
     assert radius is not None
-    limit = config["MAX_RADIUS"]
+    limit = settings.max_radius
     name = Term(N_("miles")) if unit == "mi" else Term(N_("km"))
     if radius <= 0:
         raise BadQueryError(
@@ -149,23 +150,23 @@ def parse_filters(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str
 
 
 def parse_search(
-    args: MultiDict[str, str], config: Mapping[str, Any], geocoder: Geocoder, session: Any
+    args: MultiDict[str, str], settings: Settings, geocoder: Geocoder, session: Any
 ) -> SearchRequest:
     """Validate every parameter of a facility search.
 
     Raises:
         BadQueryError: with a sentence saying what to enter instead.
     """
-    unit = parse_unit(args, config)
-    radius = parse_radius(args, config, unit)
+    unit = parse_unit(args, settings)
+    radius = parse_radius(args, settings, unit)
     services, types = parse_filters(args)
     page = int_param(args, "page", default=1, what=N_("page number"))
-    per_page = int_param(args, "per_page", default=config["PAGE_SIZE"], what=N_("page size"))
-    if not 1 <= per_page <= config["MAX_PAGE_SIZE"]:
+    per_page = int_param(args, "per_page", default=settings.page_size, what=N_("page size"))
+    if not 1 <= per_page <= settings.max_page_size:
         raise BadQueryError(
             N_("The page size must be between 1 and %(limit)s."),
             field="per_page",
-            limit=config["MAX_PAGE_SIZE"],
+            limit=settings.max_page_size,
         )
     laws = parse_statuses(list_param(args, "law"))
     place = parse_origin(args, geocoder, session)

@@ -22,14 +22,19 @@ from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from locator.config import SETTINGS_BY_NAME
+from locator.config import SETTINGS_BY_NAME, Settings, settings_of
 from locator.errors import ConfigError
+from locator.web.session import current_settings
 
 csrf = CSRFProtect()
 
 DEFAULT_SECRET_KEY = str(SETTINGS_BY_NAME["secret_key"].default)
 MIN_SECRET_KEY_LENGTH = 16
-LIMIT_SETTINGS = ("RATELIMIT_API", "RATELIMIT_EXPORTS", "RATELIMIT_LOGIN")
+LIMIT_SETTINGS: dict[str, Callable[[Settings], str]] = {
+    "ratelimit_api": lambda s: s.ratelimit_api,
+    "ratelimit_exports": lambda s: s.ratelimit_exports,
+    "ratelimit_login": lambda s: s.ratelimit_login,
+}
 API_BLUEPRINTS = ("api", "api_exports", "laws_api", "meetings_api")
 EXPORT_ENDPOINTS = (
     "exports.facilities",
@@ -42,18 +47,18 @@ LOGIN_ENDPOINT = "admin.login"
 
 def init_app(app: Flask) -> None:
     """Check the secret key and limits, then wire cookies, proxies, CSRF and rate limits."""
-    config = app.config
-    check_secret_key(config["ENV"], config["SECRET_KEY"])
-    check_limits(config)
-    config.update(
-        SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+    settings = settings_of(app)
+    check_secret_key(settings.env, settings.secret_key)
+    check_limits(settings)
+    app.config.update(
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["ADMIN_SESSION_HOURS"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
     )
-    if config["PROXY_HOPS"]:
-        hops = config["PROXY_HOPS"]
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(refuse_large_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
@@ -77,21 +82,21 @@ def check_secret_key(env: str, key: str) -> None:
         )
 
 
-def check_limits(config: Any) -> None:
+def check_limits(settings: Settings) -> None:
     """Check every rate-limit setting parses, so a typo stops the start, not a request."""
-    for name in LIMIT_SETTINGS:
+    for name, read in LIMIT_SETTINGS.items():
         try:
-            parse_many(config[name])
+            parse_many(read(settings))
         except ValueError:
             raise ConfigError(
-                f"Setting {name.lower()!r} = {config[name]!r} is not a rate limit; write "
+                f"Setting {name!r} = {read(settings)!r} is not a rate limit; write "
                 "e.g. “120 per minute;2000 per hour”."
             ) from None
 
 
 def refuse_large_body() -> None:
     """Answer 413 before a view runs when the declared body is over the limit."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_settings().max_content_length
     if request.content_length is not None and request.content_length > limit:
         abort(
             413,
@@ -106,22 +111,23 @@ def _limiter(app: Flask) -> Limiter:
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        storage_uri=settings_of(app).ratelimit_storage_uri,
         headers_enabled=True,
         swallow_errors=True,
+        # Not a declared setting: tests give each app its own counters through it.
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "locator"),
     )
     limiter.request_filter(_never_limited)
-    api = limiter.shared_limit(_setting("RATELIMIT_API"), scope="api", error_message=_too_many)
+    api = limiter.shared_limit(_setting("ratelimit_api"), scope="api", error_message=_too_many)
     for name in API_BLUEPRINTS:
         api(cast(Blueprint, app.blueprints[name]))
     exports = limiter.shared_limit(
-        _setting("RATELIMIT_EXPORTS"), scope="exports", error_message=_too_many
+        _setting("ratelimit_exports"), scope="exports", error_message=_too_many
     )
     for endpoint in EXPORT_ENDPOINTS:
         app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
     login = limiter.limit(
-        _setting("RATELIMIT_LOGIN"),
+        _setting("ratelimit_login"),
         methods=["POST"],
         deduct_when=lambda _response: bool(g.get("login_failed")),
         error_message=lambda: "Too many failed sign-ins from your address. Wait and try again.",
@@ -145,7 +151,8 @@ def _never_limited() -> bool:
 
 
 def _setting(name: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[name])
+    read = LIMIT_SETTINGS[name]
+    return lambda: read(current_settings())
 
 
 def _too_many() -> str:
@@ -186,19 +193,19 @@ def _tile_origin(url: str) -> str:
 
 def security_headers(response: Response) -> Response:
     """Add the CSP, nosniff, referrer, framing and (when configured) HSTS headers."""
-    config = current_app.config
+    settings = current_settings()
     headers = response.headers
     policy = current_app.extensions.get("csp")
     if policy is None:
-        policy = current_app.extensions["csp"] = content_security_policy(config["MAP_TILE_URL"])
+        policy = current_app.extensions["csp"] = content_security_policy(settings.map_tile_url)
     headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    if config["HSTS_SECONDS"]:
-        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_SECONDS']}")
+    if settings.hsts_seconds:
+        headers.setdefault("Strict-Transport-Security", f"max-age={settings.hsts_seconds}")
     if request.path.startswith("/admin"):
         headers["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,4 @@
-"""The app's engine and one database session per request, closed when the request ends."""
+"""The app's settings and engine, and one database session per request, closed at its end."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from locator.config import Settings, settings_of
 from locator.db import make_engine
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine for this app and close the request's session on teardown."""
-    app.extensions["engine"] = make_engine(app.config["DATABASE_URL"])
+    """Type the app's settings once, create its engine and close the request's session."""
+    app.extensions["engine"] = make_engine(settings_of(app).database_url)
     app.teardown_appcontext(_close_session)
+
+
+def current_settings() -> Settings:
+    """Return the current app's typed settings (built once per app)."""
+    return settings_of(current_app)
 
 
 def get_engine() -> Engine:

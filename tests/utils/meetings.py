@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from locator.config import load_config
+from locator.config import Settings
 from locator.models import Meeting
 from tests.conftest import FIXTURES
 
@@ -41,7 +41,7 @@ def full_dump_rows() -> list[dict]:
     return rows
 
 
-def config(**overrides: Any) -> dict[str, Any]:
+def config(**overrides: Any) -> Settings:
     """Settings as the app reads them, with no waiting between requests."""
     values = {
         "meeting_request_interval_seconds": 0.0,
@@ -49,7 +49,7 @@ def config(**overrides: Any) -> dict[str, Any]:
         "http_timeout_seconds": 1.0,
         **overrides,
     }
-    return load_config(values, environ={}, config_file=None)
+    return Settings.from_mapping(values)
 
 
 def meetings(engine: Engine) -> dict[str, Meeting]:
