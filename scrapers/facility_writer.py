@@ -12,15 +12,15 @@ from datetime import date
 from functools import reduce
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from locator.facilities.taxonomy import service_bits
-from locator.models import Facility, FacilityService, FacilitySource
+from locator.models import Facility, FacilitySource
 from locator.places.spatial import index_columns
 from scrapers.base import BATCH_SIZE, content_hash
 from scrapers.facilities import FacilityRecord, merge_facilities
-from scrapers.facility_services import write_services
+from scrapers.facility_services import replace_services, write_services
 from scrapers.writers import KeyedRows
 
 _FACILITY_COLUMNS = (
@@ -141,14 +141,16 @@ class FacilityWriter(KeyedRows):
         if not records:
             return
         keys = [record.key for record, _ in records]
-        sites: dict[str, int] = {
-            key: facility_id
-            for key, facility_id in session.execute(
-                select(col(Facility.source_key), col(Facility.id)).where(
-                    col(Facility.source) == self.site_source, col(Facility.source_key).in_(keys)
-                )
+        sites: dict[str, int] = {}
+        active: set[int] = set()
+        for key, facility_id, is_active in session.execute(
+            select(col(Facility.source_key), col(Facility.id), col(Facility.active)).where(
+                col(Facility.source) == self.site_source, col(Facility.source_key).in_(keys)
             )
-        }
+        ):
+            sites[key] = facility_id
+            if is_active:
+                active.add(facility_id)
         fresh = [(record, digest) for record, digest in records if record.key not in sites]
         sites.update(self._insert_facilities(session, fresh, seen_on))
         session.connection().execute(
@@ -167,7 +169,10 @@ class FacilityWriter(KeyedRows):
         joined = [sites[key] for key in keys if key not in fresh_keys]
         self._listing(joined)
         self.joined += len(joined)
-        self.rebuild(session, joined)
+        # An active facility only gains codes from a new source; an inactive one keeps the
+        # codes of sources that no longer list it, so it is rewritten whole.
+        self.rebuild(session, [i for i in joined if i in active], grown=True)
+        self.rebuild(session, [i for i in joined if i not in active])
 
     def _insert_facilities(
         self, session: Session, fresh: list[tuple[FacilityRecord, str]], seen_on: date
@@ -297,12 +302,15 @@ class FacilityWriter(KeyedRows):
             )
         )
 
-    def rebuild(self, session: Session, facility_ids: list[int]) -> None:
-        """Make each facility the union of its active contributions (inactive when none)."""
-        for start in range(0, len(facility_ids), BATCH_SIZE):
-            self._rebuild_batch(session, facility_ids[start : start + BATCH_SIZE])
+    def rebuild(self, session: Session, facility_ids: list[int], *, grown: bool = False) -> None:
+        """Make each facility the union of its active contributions (inactive when none).
 
-    def _rebuild_batch(self, session: Session, facility_ids: list[int]) -> None:
+        ``grown``: each facility only gained a contribution, so its services only grow.
+        """
+        for start in range(0, len(facility_ids), BATCH_SIZE):
+            self._rebuild_batch(session, facility_ids[start : start + BATCH_SIZE], grown)
+
+    def _rebuild_batch(self, session: Session, facility_ids: list[int], grown: bool) -> None:
         grouped: dict[int, list[_Contribution]] = {}
         rows = session.execute(
             select(
@@ -334,10 +342,6 @@ class FacilityWriter(KeyedRows):
             session.connection().execute(
                 update(Facility).where(col(Facility.id) == bindparam("row_id")), params
             )
-            ids = [facility_id for facility_id, _ in listed]
-            session.execute(
-                delete(FacilityService).where(col(FacilityService.facility_id).in_(ids))
-            )
-            write_services(session, listed)
+            replace_services(session, listed, grown=grown)
         if gone:
             session.execute(update(Facility).where(col(Facility.id).in_(gone)).values(active=False))

@@ -268,3 +268,20 @@ def test_the_same_file_again_is_not_reread_but_its_listings_are_seen_again(
     changed = _trimmed_copy(SA, tmp_path / SA.name, "66 East State Road")
     read = _import(runner, changed)
     assert "not read again" not in read and "unchanged 8" in read
+
+
+def test_a_source_that_lists_a_retired_site_again_brings_only_its_own_services(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    runner, engine = cli_app.test_cli_runner(), cli_app.extensions["engine"]
+    _import(runner, SA)
+    without = _trimmed_copy(
+        SA, tmp_path / "National_Directory_SA_Facilities_2022.xlsx", "2770 East Van Buren Street"
+    )
+    _import(runner, without, "--full-refresh")
+    assert not _facility(engine, "2770 East Van Buren Street").active
+    _import(runner, MH)
+    central = _facility(engine, "2770 East Van Buren Street")
+    assert central.active and central.facility_types == ",MH,"
+    codes = _codes(engine, "2770 East Van Buren Street")
+    assert "PSY" in codes and "DT" not in codes  # the retired SA listing's detox is gone
