@@ -37,7 +37,34 @@ def test_service_filter_and_category_labels(client: FlaskClient) -> None:
     ).get_json()
     assert body["services"] == ["telehealth", "outpatient"]
     for result in body["results"]:
-        assert "TELE" in result["services"] and "Telehealth" in result["categories"]
+        assert {"Telehealth", "Outpatient"} & set(result["categories"])
+
+
+def total(client: FlaskClient, query: str) -> int:
+    return int(client.get(f"/api/v1/facilities?near=22903&radius=50&{query}").get_json()["total"])
+
+
+def test_several_types_of_care_or_medications_match_any_of_them(client: FlaskClient) -> None:
+    detox, residential = total(client, "service=detox"), total(client, "service=residential")
+    both = total(client, "service=detox&service=residential")
+    assert both == total(client, "service=detox,residential")
+    assert max(detox, residential) <= both <= detox + residential and both > 0
+    assert both < total(client, "")
+    methadone, naltrexone = total(client, "service=methadone"), total(client, "service=naltrexone")
+    assert max(methadone, naltrexone) <= total(client, "service=methadone&service=naltrexone")
+
+
+def test_filters_of_different_groups_must_all_match(client: FlaskClient) -> None:
+    any_care = total(client, "service=outpatient&service=residential")
+    with_medicaid = total(client, "service=outpatient&service=residential&service=medicaid")
+    assert with_medicaid <= min(any_care, total(client, "service=medicaid"))
+    body = client.get(
+        "/api/v1/facilities?near=22903&radius=50&service=outpatient&service=residential"
+        "&service=medicaid&per_page=100"
+    ).get_json()
+    for result in body["results"]:
+        assert "Medicaid" in result["categories"]
+        assert {"Outpatient", "Residential"} & set(result["categories"])
 
 
 def test_one_facility(client: FlaskClient) -> None:
