@@ -277,7 +277,7 @@ def test_questionnaire_in_spanish(client: FlaskClient) -> None:
     assert text(page, "h1") == "¿Qué tipo de ayuda?"
     assert "Sus respuestas se quedan en este dispositivo." in text(page, ".privacy")
     options = {li["data-key"]: li.get_text() for li in page.select("#which-help-options li")}
-    assert options["detox"] == "Desintoxicación con supervisión médica"
+    assert options["detox"].startswith("Desintoxicación con supervisión médica, o una estancia")
     assert options["medications"] == "Medicamentos para el trastorno por consumo de opioides"
 
 
