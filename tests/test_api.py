@@ -85,3 +85,42 @@ def test_services_and_coverage_listings(client: FlaskClient) -> None:
     assert {"detox", "outpatient", "residential", "telehealth", "sliding_fee"} <= keys
     coverage = client.get("/api/v1/coverage").get_json()
     assert coverage["facilities"] == 23 and coverage["states"] == ["VA"]
+
+
+def test_an_empty_search_lists_the_nearest_outside_its_radius(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=99501&radius=25&service=outpatient").get_json()
+    assert body["total"] == 0 and body["results"] == []
+    nearest = body["nearest_outside_radius"]
+    assert len(nearest) == 5 and not body["none_anywhere"]
+    distances = [row["distance"] for row in nearest]
+    assert distances == sorted(distances) and distances[0] > 25
+    assert set(nearest[0]) == set(_full_row(client))  # the same row shape as results
+    assert all("Outpatient" in row["categories"] and row["services"] for row in nearest)
+    assert body["larger_radius"] is None  # Virginia is beyond the largest allowed distance
+    assert any("1-800-662-4357" in line for line in body["advice"])
+
+
+def _full_row(client: FlaskClient) -> dict[str, object]:
+    return client.get("/api/v1/facilities?near=22903&radius=25").get_json()["results"][0]
+
+
+def test_a_search_with_results_has_no_nearest_outside(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&radius=25").get_json()
+    assert body["total"] > 0 and body["nearest_outside_radius"] == []
+    assert body["advice"] == [] and body["larger_radius"] is None
+
+
+def test_nothing_anywhere_is_said_in_the_api(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&service=detox").get_json()
+    assert body["total"] == 0 and body["nearest_outside_radius"] == []
+    assert body["none_anywhere"] is True and body["advice"]
+
+
+def test_a_one_word_city_answers_with_the_biggest_and_names_the_others(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/api/v1/facilities?near=Miami")
+    assert response.status_code == 200
+    origin = response.get_json()["origin"]
+    assert origin["label"] == "Miami, FL" and "Miami, OK" in origin["others"]
+    assert "biggest" in origin["note"]

@@ -51,6 +51,7 @@ def _beyond_json(page: SearchPage) -> dict[str, Any]:
             "none_anywhere": False,
             "larger_radius": None,
             "advice": [],
+            "findtreatment_url": FINDTREATMENT_URL,
         }
     unit = page.query.unit
     return {
