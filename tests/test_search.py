@@ -296,3 +296,18 @@ def _add_distant_rows(conn: Any, count: int) -> None:
             }
         )
     conn.execute(insert(Facility), rows)
+
+
+@pytest.mark.parametrize(
+    "origin", [Point(46.6, -112.0), Point(38.5, -78.9), Point(21.3, -157.8), Point(61.2, -149.9)]
+)
+def test_the_widening_rings_give_the_same_nearest_as_ranking_everything(
+    engine: Engine, origin: Point
+) -> None:
+    query = FacilityQuery(origin=origin, radius=1, categories=("outpatient",))
+    with Session(engine) as session:
+        ringed = nearest_beyond(session=session, query=query)
+        everything = find_nearby(
+            session=session, query=replace(query, radius=None, per_page=5)
+        ).hits
+    assert [h.id for h in ringed] == [h.id for h in everything] and len(ringed) == 5
