@@ -247,6 +247,7 @@ def e(value: str) -> str:
 # The words every result repeats, translated (and escaped) once a page.
 _WORDS = {
     "away": N_("away"),
+    "about": N_("about"),
     "approximate": N_("approximate location (ZIP area)"),
     "no_phone": N_("Phone not listed in the source"),
     "services": N_("Services"),
@@ -268,9 +269,12 @@ def _words() -> dict[str, str]:
 def _distance(hit: FacilityHit, unit: str, w: dict[str, str]) -> str:
     if hit.distance is None:
         return ""
-    approximate = f" ({w['approximate']})" if hit.location_approximate else ""
     shown = e(format_distance(hit.distance, unit))
-    return f'<p class="distance">{shown} {w["away"]}{approximate}</p>\n  '
+    if hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
+        shown = f"{w['about']} {shown} {w['away']} ({w['approximate']})"
+    else:
+        shown = f"{shown} {w['away']}"
+    return f'<p class="distance">{shown}</p>\n  '
 
 
 def _badges(hit: FacilityHit, w: dict[str, str], locale: str) -> str:
