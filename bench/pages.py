@@ -160,11 +160,8 @@ def national_fallback(url: str, searches: int, rounds: int, rng: random.Random) 
     print(f"# national data at {url}: {len(pairs)} origin pairs, {rounds} rounds, alternated")
     for label, runs in (("search", (normal, empty)), ("page", (normal_page, empty_page))):
         # each run gets its own kind of origin: timed() hands both the same point, so pair them
-        paired = [
-            (lambda pair, run=run, i=i: run(pair[i]))  # type: ignore[misc]
-            for i, run in enumerate(runs)
-        ]
-        normal_ms, empty_ms = timed(paired, pairs, rounds)  # type: ignore[arg-type]
+        paired = [(lambda pair, run=run, i=i: run(pair[i])) for i, run in enumerate(runs)]
+        normal_ms, empty_ms = timed(paired, pairs, rounds)
         for name, values in (("normal", normal_ms), ("empty+fallback", empty_ms)):
             print(
                 f"{label:6} {name:15} p50 {pct(values, 0.5):7.2f} ms   "

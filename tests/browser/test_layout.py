@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import Session, select
 
 from locator.models import Facility
-from tests.browser.conftest import ADMIN_NAME, ADMIN_PASSWORD, ARTIFACTS
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_accessibility import every_page
-from tests.conftest import create_admin
+from tests.conftest import ADMIN_NAME, ADMIN_PASSWORD, create_admin
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +108,7 @@ def pages(live_app: Flask) -> list[str]:
 
 
 def signed_in(browser: Browser, live_url: str, viewport: dict[str, int]) -> BrowserContext:
-    context = browser.new_context(viewport=viewport, base_url=live_url)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=viewport, base_url=live_url)
     context.route(
         "**/*",
         lambda route: (
@@ -180,7 +180,7 @@ def test_every_page_lays_out_its_choices_and_fits_the_screen(
 
 def test_the_folded_form_opens_without_javascript(browser: Browser, live_url: str) -> None:
     context = browser.new_context(
-        viewport=PHONE,  # type: ignore[arg-type]
+        viewport=PHONE,
         base_url=live_url,
         java_script_enabled=False,
     )
