@@ -169,7 +169,9 @@ def test_every_page_lays_out_its_choices_and_fits_the_screen(
                 )
                 if top is None or top + 48 > viewport["height"]:
                     found.append(f"first result starts at {top} px, below the first screen")
-            tab.screenshot(path=str(SHOTS / shot_name(viewport["width"], language, url)))
+            tab.screenshot(
+                path=str(SHOTS / shot_name(viewport["width"], language, url)), full_page=True
+            )
             if found:
                 problems[url] = found
     finally:
