@@ -115,9 +115,10 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge, law_lines: bool = T
     """Return the ``<li>`` of each result on the page, in order.
 
     ``law_badge`` draws a state's kratom-law badge: once a page per state, unless a city or
-    county rule applies to the listing. With ``law_lines`` False the rows carry none (the
-    results page shows each state's status once, under its heading, unless the law filter
-    is on: a child psychiatry clinic need not say "Kratom law in VA").
+    county rule applies to the listing. With ``law_lines`` False only a listing under a city
+    or county rule of its own carries a law line (the results page shows each state's status
+    once, under its heading, unless the law filter is on: a child psychiatry clinic need not
+    say "Kratom law in VA").
     """
     if not page.hits:
         return Markup("")
@@ -130,9 +131,7 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge, law_lines: bool = T
             f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
         ),
         locale=str(get_locale()),
-        law_lines=_LawLines(law_badge, law_statuses(), local_law_index())
-        if law_lines
-        else _no_law_line,
+        law_lines=_LawLines(law_badge, law_statuses(), local_law_index(), every_row=law_lines),
     )
     return Markup("".join(_row(hit, parts) for hit in page.hits))  # noqa: S704 - see _row
 
@@ -147,14 +146,22 @@ class _PageParts:
     report: str
     matched: str
     locale: str
-    law_lines: Callable[[FacilityHit], str]
+    law_lines: _LawLines
 
 
 class _LawLines:
     """Draw a listing's law line; a state's badge once a page unless a local rule applies."""
 
-    def __init__(self, badge: LawBadge, statuses: dict[str, str], index: LocalIndex) -> None:
+    def __init__(
+        self,
+        badge: LawBadge,
+        statuses: dict[str, str],
+        index: LocalIndex,
+        *,
+        every_row: bool = True,
+    ) -> None:
         self._badge, self._statuses, self._index = badge, statuses, index
+        self._every_row = every_row
         self._by_state: dict[str, str] = {}
 
     def __call__(self, hit: FacilityHit) -> str:
@@ -163,15 +170,13 @@ class _LawLines:
         rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
             badge = str(self._badge(hit.state, self._statuses, rules))
+        elif not self._every_row:
+            return ""
         else:
             if hit.state not in self._by_state:
                 self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
             badge = self._by_state[hit.state]
         return f'<p class="law-line">{badge}</p>\n  '
-
-
-def _no_law_line(hit: FacilityHit) -> str:
-    return ""
 
 
 def _row(hit: FacilityHit, parts: _PageParts) -> str:
