@@ -134,6 +134,7 @@ def test_nothing_matching_anywhere_says_so(client: FlaskClient) -> None:
 
 def test_a_state_search_that_finds_nothing_has_no_distance_advice(client: FlaskClient) -> None:
     page = soup(client, "/search?near=Montana")
+    assert page.select_one("h1").get_text() == "Treatment in Montana"
     assert "0 facilities in Montana" in page.select_one("#results-heading").get_text()
     empty = page.select_one(".empty-search").get_text()
     assert "No facility in Montana matches" in empty
