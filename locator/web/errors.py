@@ -53,6 +53,9 @@ def _http_error(exc: HTTPException) -> Any:
         status, str(exc.description) if custom and status < 500 else gettext(default)
     )
     response = current_app.make_response((body, status))
+    valid_methods = getattr(exc, "valid_methods", None)
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 requires it on a 405
     if status == 429 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(_seconds_to_wait())
     return response

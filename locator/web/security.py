@@ -43,6 +43,8 @@ EXPORT_ENDPOINTS = (
     "api_exports.referrals_export",
 )
 LOGIN_ENDPOINT = "admin.login"
+# Every method that may change something: CSRF-checked and counted by the sign-in limit alike.
+STATE_CHANGING_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
 def init_app(app: Flask) -> None:
@@ -56,6 +58,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
+        WTF_CSRF_METHODS=STATE_CHANGING_METHODS,
     )
     if settings.proxy_hops:
         hops = settings.proxy_hops
@@ -128,7 +131,7 @@ def _limiter(app: Flask) -> Limiter:
         app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
     login = limiter.limit(
         _setting("ratelimit_login"),
-        methods=["POST"],
+        methods=STATE_CHANGING_METHODS,
         deduct_when=lambda _response: bool(g.get("login_failed")),
         error_message=lambda: "Too many failed sign-ins from your address. Wait and try again.",
     )
