@@ -20,7 +20,7 @@ from locator.db import migrate, schema_is_current
 from locator.ops import translations as i18n_catalog
 from locator.ops.admin_cli import admin_group
 from locator.ops.backup import BackupError, backup, restore
-from locator.serving import gunicorn_argv
+from locator.serving import configure_logging, gunicorn_argv
 from locator.web.session import get_engine
 
 
@@ -58,6 +58,7 @@ def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: i
         raise click.UsageError("--bind and --workers go with --prod.")
     from werkzeug.serving import run_simple
 
+    configure_logging(settings_of(current_app).log_level)
     _ = current_app.extensions["geocoder"].gazetteer  # build it now, not on the first search
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
