@@ -34,7 +34,7 @@ class Settings:
     hsts_seconds: int
     max_content_length: int
     public_url: str
-    trusted_hosts: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
     proxy_hops: int
     session_cookie_secure: bool
     admin_session_hours: float

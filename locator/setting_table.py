@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
         "means the request's host.",
     ),
     Setting(
-        "trusted_hosts",
+        "allowed_hosts",
         [],
         "Host names the site answers for besides public_url's own (e.g. www.example.org); a "
         "request for any other Host is refused with 400 in production.",

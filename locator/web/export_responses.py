@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from flask import Response, abort, current_app, stream_with_context, url_for
+from flask import Response, abort, current_app, stream_with_context
 from flask_babel import gettext
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
@@ -25,6 +25,7 @@ from locator.exports.writers import ExportRow, SheetHeading
 from locator.facilities.search import count_matches
 from locator.notices import CRISIS_LINES, EXPORT_NOTICE
 from locator.places.geo import Point
+from locator.web.hosts import external_url
 from locator.web.params import parse_origin, parse_search, parse_unit
 from locator.web.session import current_settings, get_session
 
@@ -32,8 +33,8 @@ from locator.web.session import current_settings, get_session
 def absolute_url(kind: str, row_id: int) -> str:
     """Return the public page of a facility or meeting."""
     if kind == "facility":
-        return url_for("facilities.detail", facility_id=row_id, _external=True)
-    return url_for("meetings.detail", meeting_id=row_id, _external=True)
+        return external_url("facilities.detail", facility_id=row_id)
+    return external_url("meetings.detail", meeting_id=row_id)
 
 
 def search_export(args: MultiDict[str, str], fmt: Format) -> Response:

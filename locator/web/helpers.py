@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote_plus
 
-from flask import g
+from flask import current_app, g
 from flask_babel import get_locale
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 from locator.facilities.taxonomy import categories_in, category
 from locator.web import i18n
@@ -73,3 +75,22 @@ def tel_href(phone: str) -> str:
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"
+
+
+def link_args(args: MultiDict[str, str], endpoint: str, **changes: Any) -> dict[str, Any]:
+    """Return a query string's values to rebuild a link to ``endpoint``, with ``changes``.
+
+    Names url_for keeps for itself (``endpoint``, ``_external``, ``_scheme``, ``_anchor``,
+    ``_method``...) and the endpoint's own path variables (the export's ``suffix``) are left
+    out: from a visitor's query string they made url_for crash or build links to another
+    host.
+    """
+    taken = {"endpoint"}
+    for rule in current_app.url_map.iter_rules(endpoint):
+        taken |= rule.arguments
+    kept = {
+        name: values
+        for name, values in args.to_dict(flat=False).items()
+        if not name.startswith("_") and name not in taken
+    }
+    return {**kept, **changes}

@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from locator.config import SETTINGS_BY_NAME, Settings, settings_of
 from locator.errors import ConfigError
+from locator.web import hosts
 from locator.web.session import current_settings
 
 csrf = CSRFProtect()
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    hosts.init_app(app)  # its host check goes first of all before-request hooks
     app.before_request(refuse_large_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
     app.extensions["rate_limiter"] = _limiter(app)
