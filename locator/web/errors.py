@@ -60,12 +60,13 @@ def _http_error(exc: HTTPException) -> Any:
     custom = exc.description and exc.description != type(exc).description
     # Views translate the descriptions they pass to abort(); this translates the defaults.
     body, status = error_response(
-        status, str(exc.description) if custom and status < 500 else gettext(default)
+        status,
+        str(exc.description) if custom and (status < 500 or status == 503) else gettext(default),
     )
     response = current_app.make_response((body, status))
-    valid_methods = getattr(exc, "valid_methods", None)
-    if status == 405 and valid_methods:
-        response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 requires it on a 405
+    for name, value in exc.get_headers():  # Allow on a 405 (RFC 9110), Retry-After on a 503
+        if name in ("Allow", "Retry-After"):
+            response.headers[name] = value
     if status == 429 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(_seconds_to_wait())
     return response
