@@ -30,6 +30,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import orjson
 import requests
@@ -86,7 +88,7 @@ def big_search(base: str) -> str:
     """Return the query of a search matching 350-500 facilities."""
     for place in PLACES:
         for radius in (5, 8, 10, 15, 20, 25, 30, 40, 50):
-            query = f"near={requests.utils.quote(place)}&radius={radius}"
+            query = f"near={quote(place)}&radius={radius}"
             total = requests.get(f"{base}/api/v1/facilities?{query}&per_page=1", timeout=30)
             count = total.json()["total"]
             if 350 <= count <= 500:
@@ -111,8 +113,10 @@ def search_timings(base: str, seconds: float) -> list[float]:
     return out
 
 
-def pdf_load(base: str, query: str, clients: int, pause: float, stop: threading.Event) -> dict:
-    counts = {"drawn": 0, "refused": 0, "seconds": []}
+def pdf_load(
+    base: str, query: str, clients: int, pause: float, stop: threading.Event
+) -> dict[str, Any]:
+    counts: dict[str, Any] = {"drawn": 0, "refused": 0, "seconds": []}
     lock = threading.Lock()
 
     def client() -> None:

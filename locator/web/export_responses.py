@@ -195,14 +195,14 @@ def _drawn_pdf(rows: Callable[[], Iterable[ExportRow]], heading: SheetHeading) -
 
 
 def _pdf_gate() -> threading.BoundedSemaphore:
-    gate = current_app.extensions.get("pdf_gate")
+    gate: threading.BoundedSemaphore | None = current_app.extensions.get("pdf_gate")
     if gate is None:
         with _GATE_LOCK:
             gate = current_app.extensions.get("pdf_gate")
-            if gate is None:
+            if gate is None:  # another thread may have made it meanwhile
                 size = current_settings().export_pdf_concurrency
                 gate = current_app.extensions["pdf_gate"] = threading.BoundedSemaphore(size)
-    return gate  # type: ignore[no-any-return]
+    return gate
 
 
 _GATE_LOCK = threading.Lock()
