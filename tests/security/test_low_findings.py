@@ -89,3 +89,16 @@ def test_a_405_names_the_methods_allowed(app: Flask) -> None:
     assert answer.status_code == 405
     assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
     assert "not accepted here" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search?near=22903&page=²",
+        "/api/v1/facilities?near=22903&page=²",
+        "/meetings/?near=22903&day=²",
+        "/api/v1/hsds/services?page=²",
+    ],
+)
+def test_a_superscript_digit_anywhere_is_never_a_500(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code in (200, 400)
