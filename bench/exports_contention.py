@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def serve(url: str, port: int, concurrency: int, log: Path) -> subprocess.Popen[
         **os.environ,
         "LOCATOR_DATABASE_URL": url,
         "LOCATOR_ENV": "production",
-        "LOCATOR_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "LOCATOR_SECRET_KEY": secrets.token_hex(32),
         "LOCATOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "LOCATOR_RATELIMIT_ENABLED": "false",
         "LOCATOR_EXPORT_PDF_CONCURRENCY": str(concurrency),

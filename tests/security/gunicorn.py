@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from tests.utils.processes import answers, free_port, start_locator, stop, wait_
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 NGINX_CONF = PROJECT_DIR / "deploy" / "nginx.conf"
-SECRET = "a-test-secret-key-long-enough-0123456789"
+SECRET = secrets.token_hex(32)  # a fresh key per run, never a literal in the repo
 
 
 def production_env(public_url: str, **extra: str) -> dict[str, str]:
