@@ -12,7 +12,7 @@ from locator.meetings.search import MeetingHit, MeetingPage, find_meetings, meet
 from locator.meetings.times import shown
 from locator.models import Meeting
 from locator.notices import API_DISCLAIMER
-from locator.web.helpers import link_args
+from locator.web.helpers import args_with
 from locator.web.hosts import external_url
 from locator.web.law_context import law_status_json
 from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
@@ -47,7 +47,7 @@ def meeting(meeting_id: int) -> Response:
 
 def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
     query = page.query
-    args = link_args(request.args, "meetings_api.meetings")
+    args = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
         links["next"] = url_for("meetings_api.meetings", **{**args, "page": query.page + 1})

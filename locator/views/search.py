@@ -13,9 +13,10 @@ from locator.errors import BadQueryError
 from locator.exports.formats import FORMATS
 from locator.facilities.search import find_nearby
 from locator.web.coverage import coverage_cache
-from locator.web.helpers import link_args
+from locator.web.helpers import args_with
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
+from locator.web.results import asked_labels, beyond_empty
 from locator.web.session import current_settings, get_session
 
 bp = Blueprint("search", __name__)
@@ -54,11 +55,15 @@ def results() -> tuple[str, int] | str | Response:
         )
     except BadQueryError as exc:
         return _form_with_error(exc), 400
+    settings = current_settings()
     page = find_nearby(session=get_session(), query=found.query)
+    beyond = beyond_empty(session=get_session(), page=page, max_radius=settings.max_radius)
     return render_template(
         "search.html",
         form=request.args,
         page=page,
+        beyond=beyond,
+        asked=asked_labels(found.query),
         place=localized_place(found.place),
         error=None,
         exports=export_links(request.args),
@@ -71,7 +76,7 @@ def export_links(args: MultiDict[str, str]) -> dict[str, str]:
     Built with one url_for and the suffix swapped in: five url_for calls over the whole
     query were a twentieth of the results page's server time (bench/pages.py).
     """
-    keep = link_args(args, "exports.facilities")
+    keep = args_with(args, suffix=None)  # suffix is the export route's own (the format)
     keep.pop("page", None)
     keep.pop("per_page", None)
     path, mark, query = url_for("exports.facilities", suffix="csv", **keep).partition("?")
