@@ -118,7 +118,7 @@ def coverage() -> Response:
 
 def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
     query = page.query
-    args = args_with(request.args)
+    args: dict[str, Any] = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
         links["next"] = url_for("api.facilities", **{**args, "page": query.page + 1})

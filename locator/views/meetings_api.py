@@ -47,7 +47,7 @@ def meeting(meeting_id: int) -> Response:
 
 def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
     query = page.query
-    args = args_with(request.args)
+    args: dict[str, Any] = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
         links["next"] = url_for("meetings_api.meetings", **{**args, "page": query.page + 1})

@@ -76,7 +76,8 @@ def export_links(args: MultiDict[str, str]) -> dict[str, str]:
     Built with one url_for and the suffix swapped in: five url_for calls over the whole
     query were a twentieth of the results page's server time (bench/pages.py).
     """
-    keep = args_with(args, suffix=None)  # suffix is the export route's own (the format)
+    # suffix is the export route's own (the format), never the visitor's.
+    keep: dict[str, Any] = args_with(args, suffix=None)
     keep.pop("page", None)
     keep.pop("per_page", None)
     path, mark, query = url_for("exports.facilities", suffix="csv", **keep).partition("?")
