@@ -108,6 +108,7 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
         "types": list(query.facility_types),
         "law": list(query.law_statuses),
         "total": page.total,
+        "total_exact": page.total_exact,
         "page": query.page,
         "per_page": query.per_page,
         "pages": page.pages,
