@@ -166,6 +166,15 @@ def load(engine: Engine, data: Dataset, rng: random.Random) -> None:
             conn.execute(insert(Facility), rows)
             conn.execute(insert(FacilityService), services)
     if engine.dialect.name == "postgresql":
+        # The rows carry their own ids: move the sequence past them, so an import into the
+        # same database (bench/load.sh's import runs) gets fresh ids.
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('facility', 'id'), "
+                    "(SELECT coalesce(max(id), 1) FROM facility))"
+                )
+            )
         # VACUUM sets the visibility map, so PostgreSQL can answer from the covering index
         # alone (index-only scans), as it would on a store autovacuum has caught up with.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
