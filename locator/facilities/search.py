@@ -16,7 +16,8 @@ Totals are exact up to ``TOTAL_CAP``: a search that did not read its whole circl
 matches with a read of at most ``TOTAL_CAP + 1`` rows of the band index, and above that says
 "more than TOTAL_CAP" (``SearchPage.total_exact`` is False, ``total`` the cap) instead of
 reading every match of a 100-mile circle in a city. ``count_matches`` (exports) stays exact.
-A whole-state search (no radius) reads the state and stays exact.
+A search without a radius (a whole state, or anywhere) reads every match and stays exact, and
+so does the total of a page past the end.
 
 Measured (bench/search.py): building SQLAlchemy expressions per request cost more than the
 queries themselves, so the statements are prepared once per shape and only numbers are bound.
@@ -167,7 +168,7 @@ def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = Fa
     of the page's facilities (the API lists them; the result page does not need them).
     """
     connection = session.connection()
-    if query.radius is None:  # a whole state: read it all, the total is exact
+    if query.radius is None:  # a whole state, or anywhere: read it all, the total is exact
         rows = _page_rows(connection, query, with_codes=with_codes)
         total = int(rows[0][0]) if rows else 0
         if not rows and query.page > 1:
@@ -176,6 +177,8 @@ def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = Fa
         return SearchPage(query=query, hits=hits, total=total)
     found = _nearest(connection, query, with_codes=with_codes)
     hits = [_hit(row, query.origin, query.unit, with_codes) for row in found.rows]
+    if not hits and query.page > 1:  # past the end: say exactly how many there were
+        return SearchPage(query, hits, count_matches(session=session, query=query))
     total, exact = _total(connection, query, found)
     return SearchPage(query, hits, total, total_exact=exact, has_more=found.more)
 
