@@ -289,7 +289,7 @@ def test_on_postgis_the_search_walks_the_gist_index_nearest_first(
         _add_grid_rows(conn, ANCHORAGE, 30_000)
         conn.execute(text("ANALYZE facility"))
         conn.exec_driver_sql(f"SET plan_cache_mode = {cache_mode}")
-        cursor = conn.connection.cursor()
+        cursor: Any = conn.connection.cursor()  # psycopg: prepare= asks for a named plan
         cursor.execute("EXPLAIN " + sql, values, prepare=True)
         plan = " ".join(str(r[0]) for r in cursor.fetchall())
     assert "ix_spatial_facility_geog" in plan and "Order By" in plan, plan
