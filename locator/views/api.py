@@ -148,7 +148,7 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
         "links": links,
         "results": [_hit_json(hit, query.unit) for hit in page.hits],
         # The request's catalogue, looked up once: Flask-Babel's gettext chose the locale
-        # again, a tenth of this view's time (bench/profile.py).
+        # again, a tenth of this view's time (bench/request_profile.py).
         "disclaimer": request_translations().ugettext(API_DISCLAIMER),
     }
 

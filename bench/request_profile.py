@@ -1,12 +1,15 @@
 """Profile a results page and an API search in process, with pyinstrument (the dev extra).
 
+(Not named profile.py: a script in bench/ puts bench/ first on the path, and cProfile imports
+the standard library's ``profile``.)
+
 Builds the app on a database made by ``bench/load.py prepare`` (synthetic rows only, never
 served elsewhere), sends REQUESTS requests of each kind from random origins through Flask's
 test client, and prints pyinstrument's call tree of each, so what a request does besides
 the search shows up. Run:
 
   PYTHONPATH=$PWD .venv/bin/python bench/load.py prepare /tmp/load.db /tmp/origins.txt
-  PYTHONPATH=$PWD .venv/bin/python bench/profile.py /tmp/load.db /tmp/origins.txt
+  PYTHONPATH=$PWD .venv/bin/python bench/request_profile.py /tmp/load.db /tmp/origins.txt
 """
 
 from __future__ import annotations
