@@ -1,7 +1,8 @@
 """Flask's JSON answers written with orjson: every ``jsonify`` of the API and the error twins.
 
-Measured on the search API (bench/request_profile.py): the json module spent more time encoding a
-page of 25 results than the search took. The output keeps Flask's own rules (sorted keys,
+The facility search answer already used orjson (a sixth of its time had gone to the json
+module, bench/load.sh); every other ``jsonify`` (facility records, meetings, laws, errors,
+health) now does too. The output keeps Flask's own rules (sorted keys,
 compact); what orjson does not know (a Decimal, a set) goes through Flask's default first.
 """
 
