@@ -155,12 +155,12 @@ def aggregate_codes(dialect: str, table: str, key: str) -> str:
     return f"(SELECT {function} FROM {table} s WHERE s.{key} = t.id) AS codes"
 
 
-# The first disc of an expanding search. Measured in bench/search.py (1M rows clustered around
-# cities): a dense city's page of 25 lies within a few miles, a rural one's within tens, and
-# each doubling reads four times the area, so a small first disc costs one or two cheap reads.
+# The first disc of an expanding search: about 5 miles, where a city's first page usually lies
+# (bench/search.py's clustered sets); each doubling reads about four times the area, so a
+# sparse place costs a few more cheap reads, never much more than its last disc.
 FIRST_RING_KM = 8.0
 # Rows whose KNN distances differ by less than this (metres) may rank either way by dot product
-# (its rounding near an origin is about 0.1 m), so a page edge inside such a run reads on.
+# (its rounding near an origin is, by estimate, about 0.1 m), so a page edge inside such a run reads on.
 TIE_METRES = 1.0
 
 
