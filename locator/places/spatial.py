@@ -160,7 +160,8 @@ def aggregate_codes(dialect: str, table: str, key: str) -> str:
 # sparse place costs a few more cheap reads, never much more than its last disc.
 FIRST_RING_KM = 8.0
 # Rows whose KNN distances differ by less than this (metres) may rank either way by dot product
-# (its rounding near an origin is, by estimate, about 0.1 m), so a page edge inside such a run reads on.
+# (its rounding near an origin is, by estimate, about 0.1 m), so a page edge inside such a run
+# reads on.
 TIE_METRES = 1.0
 
 
