@@ -1,9 +1,10 @@
 """Helpers of bench/load.sh: build the 100k-facility database, write origins and an export,
 and sample gunicorn workers' memory during a soak.
 
-  prepare DB ORIGINS --rows N   migrate DB, load N synthetic facilities (bench/search.py's
-                                loader; they exist only in that database) and write search
-                                origins, one "lat lon" per line
+  prepare DB ORIGINS --rows N   migrate DB (a SQLite path, or a PostgreSQL URL: that
+                                database is dropped and recreated), load N synthetic
+                                facilities (bench/search.py's loader; they exist only in
+                                that database) and write search origins, one per line
   export CSV --rows N           write bench/import.py's synthetic site export
   rss MASTER_PID                print the summed RSS (MB) of the gunicorn master's workers
   soak MASTER_PID --minutes M --every S
@@ -22,21 +23,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search import load, make_dataset, origins
+from bench.search import load, make_dataset, origins, pg_engine
 from locator.db import make_engine, migrate
 
 PAGE_SIZE = 4096
 
 
-def prepare(db: Path, origins_file: Path, rows: int, seed: int) -> None:
+def prepare(db: str, origins_file: Path, rows: int, seed: int) -> None:
     """Build the database and the origins file."""
     rng = random.Random(seed)
-    engine = make_engine(f"sqlite:///{db}")
+    if db.startswith("postgresql"):
+        engine = pg_engine(db)
+    else:
+        engine = make_engine(db if db.startswith("sqlite:") else f"sqlite:///{db}")
     migrate(engine)
     data = make_dataset(rows, "clustered", rng)
     load(engine, data, rng)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     points = origins(data, "clustered", 1000, rng)
     origins_file.write_text("".join(f"{p.lat:.5f} {p.lon:.5f}\n" for p in points))
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare")
-    p.add_argument("db", type=Path)
+    p.add_argument("db")
     p.add_argument("origins", type=Path)
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=8)

@@ -7,10 +7,15 @@ served), then times, for 10-, 25- and 100-mile searches with and without a servi
   (b) the floor: the bare spatial-index query with the same filters, returning candidate ids
       (the covering latitude-band index ix_spatial_facility on both databases), no ORM;
   (c) a SQL full scan computing every haversine distance, sorted, first 25;
-  (d) numpy haversine over all rows held in memory (with the filter as a mask), first 25.
+  (d) numpy haversine over all rows held in memory (with the filter as a mask), first 25;
+  (e) on PostgreSQL with PostGIS: the bare KNN query, ``ORDER BY geog <-> origin LIMIT 25`` on
+      the GiST index inside the radius's box, same filters, ids only (no ranking, no rows).
 
-Figures are p50/p95 in milliseconds and ratios against (b), (c) and (d) from the same run,
-since the machines are shared and noisy. Run: .venv/bin/python bench/search.py --help
+Figures are p50/p95 in milliseconds and ratios against (b), (c), (d) and (e) from the same
+run, since the machines are shared and noisy; the last lines sum up the targets of issue 21
+(SQLite: 100-mile p95 over 10-mile p95; PostgreSQL: a/e p95 at each radius).
+Run: .venv/bin/python bench/search.py --help. A large SQLite dataset can be built once and
+reused: ``--keep-db /tmp/bench-1m.db`` loads it the first time and only reads it after.
 """
 
 from __future__ import annotations
@@ -161,6 +166,15 @@ def load(engine: Engine, data: Dataset, rng: random.Random) -> None:
             conn.execute(insert(Facility), rows)
             conn.execute(insert(FacilityService), services)
     if engine.dialect.name == "postgresql":
+        # The rows carry their own ids: move the sequence past them, so an import into the
+        # same database (bench/load.sh's import runs) gets fresh ids.
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('facility', 'id'), "
+                    "(SELECT coalesce(max(id), 1) FROM facility))"
+                )
+            )
         # VACUUM sets the visibility map, so PostgreSQL can answer from the covering index
         # alone (index-only scans), as it would on a store autovacuum has caught up with.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -245,6 +259,38 @@ def full_scan_query(engine: Engine) -> Callable[[Point, float, bool], int]:
     return run
 
 
+def knn_query(engine: Engine, key: str = FILTER) -> Callable[[Point, float, bool], int]:
+    """(e) The bare PostGIS KNN query: the 25 nearest ids inside the radius's box, raw DB-API."""
+    column, mask = category_mask(key)
+    origin_sql = "CAST(ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS geography)"
+    raw = engine.raw_connection()
+
+    def run(origin: Point, miles: float, filtered: bool) -> int:
+        service = f" AND (t.{column} & {mask}) != 0" if filtered else ""
+        sql = (
+            f"SELECT t.id FROM facility t WHERE t.active{service} "
+            f"AND t.geog && _ST_Expand({origin_sql}, %s) "
+            f"ORDER BY t.geog <-> {origin_sql} LIMIT 25"
+        )
+        reach = miles * KM_PER_MILE * 1000
+        cursor = raw.cursor()
+        cursor.execute(sql, (origin.lon, origin.lat, reach, origin.lon, origin.lat))
+        found = len(cursor.fetchall())
+        cursor.close()
+        return found
+
+    return run
+
+
+def has_geog(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_spatial_facility_geog'")
+            ).first()
+        )
+
+
 def numpy_query(data: Dataset) -> Callable[[Point, float, bool], int]:
     """(d) numpy haversine over every row in memory, masked by the filter, first 25."""
     lat = np.radians(data.lat)
@@ -316,6 +362,9 @@ def bench_one(
     fns = {"a": project_query(engine), "b": floor_query(engine), "d": numpy_query(data)}
     if not skip_full_scan:
         fns["c"] = full_scan_query(engine)
+    if engine.dialect.name == "postgresql" and has_geog(engine):
+        fns["e"] = knn_query(engine)
+    p95: dict[tuple[int, bool], dict[str, float]] = {}
     for miles in RADII:
         for filtered in (False, True):
             res = {k: timed(f, points, miles, filtered) for k, f in fns.items()}
@@ -329,7 +378,30 @@ def bench_one(
             if "c" in p:
                 line += f" c/a p95 {p['c'][1] / p['a'][1]:6.1f}x"
             line += f" d/a p95 {p['d'][1] / p['a'][1]:6.2f}x"
+            if "e" in p:
+                line += f" a/e p95 {p['a'][1] / p['e'][1]:5.2f}x"
+            p95[(miles, filtered)] = {k: v[1] for k, v in p.items()}
             yield line
+    yield from targets(engine.dialect.name, kind, n, p95)
+
+
+def targets(
+    dialect: str, kind: str, n: int, p95: dict[tuple[int, bool], dict[str, float]]
+) -> Iterator[str]:
+    """Sum up issue 21's targets from this run's p95 figures."""
+    for filtered in (False, True):
+        label = "detox" if filtered else "any"
+        far, near = p95[(100, filtered)]["a"], p95[(10, filtered)]["a"]
+        yield (
+            f"= {dialect} {kind} {n} {label}: a p95 100mi/10mi {far / near:5.2f}x "
+            f"(target <= 2x on SQLite)"
+        )
+        if "e" in p95[(10, filtered)]:
+            ratios = " ".join(
+                f"{miles}mi {p95[(miles, filtered)]['a'] / p95[(miles, filtered)]['e']:4.2f}x"
+                for miles in RADII
+            )
+            yield f"= {dialect} {kind} {n} {label}: a/e p95 {ratios} (target <= 1.5x)"
 
 
 def pg_engine(url: str) -> Engine:
@@ -361,34 +433,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument(
+        "--keep-db",
+        default="",
+        help="SQLite only, one size and kind: keep the database at this path and reuse it",
+    )
+    parser.add_argument(
         "--skip-full-scan-above",
         type=int,
         default=1_000_000,
         help="skip (c) above this many rows (it is slow by design)",
     )
     args = parser.parse_args(argv)
-    rng = random.Random(20261122)
     print(
         "columns: p50/p95 ms of (a) project search, (b) index floor, (c) SQL full scan, (d) numpy"
     )
     for database in args.databases.split(","):
         for n in (int(s) for s in args.sizes.split(",")):
             for kind in args.kinds.split(","):
-                data = make_dataset(n, kind, rng)
+                # One generator per purpose, so a reused database gets the same origins.
+                data = make_dataset(n, kind, random.Random(f"{n}{kind}"))
                 with tempfile.TemporaryDirectory() as tmp:
+                    kept = Path(args.keep_db) if args.keep_db and database == "sqlite" else None
+                    path = kept or Path(tmp) / "bench.db"
+                    reuse = kept is not None and kept.exists()
                     if database == "sqlite":
-                        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+                        engine = make_engine(f"sqlite:///{path}")
                     else:
                         engine = pg_engine(args.pg_url)
                     migrate(engine)
                     started = time.perf_counter()
-                    load(engine, data, rng)
+                    if not reuse:
+                        load(engine, data, random.Random(f"load{n}{kind}"))
                     print(
-                        f"# {database} {kind} {n}: loaded in {time.perf_counter() - started:.1f}s",
+                        f"# {database} {kind} {n}: "
+                        + ("reused " + str(path) if reuse else "loaded")
+                        + f" in {time.perf_counter() - started:.1f}s",
                         flush=True,
                     )
+                    queries = random.Random(f"queries{n}{kind}")
                     for line in bench_one(
-                        engine, data, kind, n, args.queries, rng, n > args.skip_full_scan_above
+                        engine, data, kind, n, args.queries, queries, n > args.skip_full_scan_above
                     ):
                         print(line, flush=True)
                     engine.dispose()

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.types import UserDefinedType
 
 from locator.paths import MIGRATIONS_DIR
 
@@ -22,6 +23,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     # a national load serialises ~20,000 records of ~70 service codes each.
     options.setdefault("json_serializer", _json_text)
     if parsed.get_backend_name() != "sqlite":
+        _know_postgis_types()
         options.setdefault("pool_pre_ping", True)
         return create_engine(url, **options)
     if parsed.database and parsed.database != ":memory:":
@@ -29,6 +31,28 @@ def make_engine(url: str, **options: Any) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+class _Geography(UserDefinedType[Any]):
+    """PostGIS's geography as reflection sees it (read only; no model maps it)."""
+
+    cache_ok = True
+
+    def __init__(self, *_args: Any) -> None:
+        """Take the reflected (shape, srid) and keep nothing."""
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "geography"
+
+
+def _know_postgis_types() -> None:
+    """Let reflection (Alembic's autogenerate) read PostGIS's geography column (0014) quietly.
+
+    No model maps it; without this SQLAlchemy warns that it does not know the type.
+    """
+    from sqlalchemy.dialects.postgresql.base import ischema_names
+
+    ischema_names.setdefault("geography", _Geography)
 
 
 def _json_text(value: Any) -> str:
@@ -89,8 +113,12 @@ def include_object(
     """Tell Alembic's autogenerate which schema objects are the models' business.
 
     The spatial indexes differ by dialect (INCLUDE columns on PostgreSQL only) and are
-    written by hand in migration 0002, so autogenerate must neither drop nor compare them.
+    written by hand in migration 0002, so autogenerate must neither drop nor compare them;
+    nor PostGIS's generated ``geog`` column and its index (0014, only where PostGIS exists),
+    nor the extension's own table.
     """
+    if (type_, name) in {("column", "geog"), ("table", "spatial_ref_sys")}:
+        return False
     return not (type_ == "index" and name and name.startswith("ix_spatial_"))
 
 

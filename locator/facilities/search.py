@@ -1,17 +1,23 @@
 """The query engine: origin + radius + filters -> facilities sorted by true distance.
 
 How a search runs:
-1. the circle becomes one bounding box (two across the 180° meridian) with the exact
-   spherical longitude half-width, so no point inside the circle falls outside a box;
-2. the spatial index, a B-tree on (lat_band, longitude) that also carries the unit vector, the
-   active flag and the category bits (migration 0002: ix_spatial_facility, the same on SQLite
-   and PostgreSQL), yields the candidates of each 0.1° latitude band the boxes span, with the
-   service and facility-type filters applied in the same query;
-3. the database ranks candidates by the dot product of unit vectors (the cosine of the
-   great-circle angle), drops those beyond the radius and returns one page of ids and the
-   total — no trigonometry in SQL and no ORM objects for candidates (locator/places/spatial.py);
-4. only the page's rows are joined back to the table, in the same statement, and their
-   distance is the haversine great-circle distance; category badges come from the bits.
+1. ``facility_conditions`` turns the filters into SQL conditions on the alias ``t`` (the one
+   place filters are built; the service bits and facility types read the covering index, the
+   law filter ix_state_law_status);
+2. ``locator/places/spatial.nearest_page`` reads the page nearest first without reading the
+   whole circle: PostGIS's KNN on a GiST index where migration 0014 found the extension, else
+   growing discs over the latitude-band index ix_spatial_facility (SQLite, plain PostgreSQL),
+   stopping at the first disc that holds the page and one row more. Candidates rank by the
+   dot product of unit vectors (the cosine of the great-circle angle), then by id, so ties
+   (sites sharing a ZIP centre) come in the same order every time;
+3. the page's distances are haversine great-circle distances; badges come from the bits.
+
+Totals are exact up to ``TOTAL_CAP``: a search that did not read its whole circle counts the
+matches with a read of at most ``TOTAL_CAP + 1`` rows of the band index, and above that says
+"more than TOTAL_CAP" (``SearchPage.total_exact`` is False, ``total`` the cap) instead of
+reading every match of a 100-mile circle in a city. ``count_matches`` (exports) stays exact.
+A search without a radius (a whole state, or anywhere) reads every match and stays exact, and
+so does the total of a page past the end.
 
 Measured (bench/search.py): building SQLAlchemy expressions per request cost more than the
 queries themselves, so the statements are prepared once per shape and only numbers are bound.
@@ -31,9 +37,18 @@ from locator.errors import N_, BadQueryError
 from locator.facilities.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
 from locator.places.geo import Point, Unit, from_km, haversine_km_raw, to_km
 from locator.places.law_filter import parse_statuses, status_condition
-from locator.places.spatial import RankedQuery, aggregate_codes, ranked_page
+from locator.places.spatial import (
+    NearestPage,
+    RankedQuery,
+    aggregate_codes,
+    count_within,
+    nearest_page,
+    ranked_page,
+)
 
 MAX_PAGE = 10_000
+# Above this many matches a radius search says "more than TOTAL_CAP" rather than count them all.
+TOTAL_CAP = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,18 +130,30 @@ class FacilityHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """A page of results and what it is a page of."""
+    """A page of results and what it is a page of.
+
+    ``total`` is exact when ``total_exact``; otherwise more than ``total`` facilities match
+    (see TOTAL_CAP) and ``has_more`` says whether a page follows this one.
+    """
 
     query: FacilityQuery
     hits: list[FacilityHit]
     total: int
+    total_exact: bool = True
+    has_more: bool | None = None
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.query.per_page))
+        """The number of pages (when the total is not exact: at least this many)."""
+        pages = max(1, math.ceil(self.total / self.query.per_page))
+        if self.has_more:
+            pages = max(pages, self.query.page + 1)
+        return pages
 
     @property
     def has_next(self) -> bool:
+        if self.has_more is not None:
+            return self.has_more
         return self.query.page < self.pages
 
 
@@ -141,12 +168,58 @@ def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = Fa
     of the page's facilities (the API lists them; the result page does not need them).
     """
     connection = session.connection()
-    rows = _page_rows(connection, query, with_codes=with_codes)
-    total = int(rows[0][0]) if rows else 0
-    if not rows and query.page > 1:
-        total = count_matches(session=session, query=query)
-    hits = [_hit(row, query.origin, query.unit, with_codes) for row in rows]
-    return SearchPage(query=query, hits=hits, total=total)
+    if query.radius is None:  # a whole state, or anywhere: read it all, the total is exact
+        rows = _page_rows(connection, query, with_codes=with_codes)
+        total = int(rows[0][0]) if rows else 0
+        if not rows and query.page > 1:
+            total = count_matches(session=session, query=query)
+        hits = [_hit(row[1:], query.origin, query.unit, with_codes) for row in rows]
+        return SearchPage(query=query, hits=hits, total=total)
+    found = _nearest(connection, query, with_codes=with_codes)
+    hits = [_hit(row, query.origin, query.unit, with_codes) for row in found.rows]
+    if not hits and query.page > 1:  # past the end: say exactly how many there were
+        return SearchPage(query, hits, count_matches(session=session, query=query))
+    total, exact = _total(connection, query, found)
+    return SearchPage(query, hits, total, total_exact=exact, has_more=found.more)
+
+
+def _nearest(connection: Connection, query: FacilityQuery, *, with_codes: bool) -> NearestPage:
+    """Return the page's rows nearest first: (dot, *HIT_FIELDS[, codes])."""
+    conditions, filters = facility_conditions(query)
+    codes = aggregate_codes(connection.dialect.name, "facility_service", "facility_id")
+    ranked = RankedQuery("facility", conditions, HIT_FIELDS, (codes,) if with_codes else ())
+    return nearest_page(
+        connection,
+        ranked,
+        query.origin,
+        _radius_km(query),
+        limit=query.per_page,
+        offset=(query.page - 1) * query.per_page,
+        params=filters,
+    )
+
+
+def _total(connection: Connection, query: FacilityQuery, found: NearestPage) -> tuple[int, bool]:
+    """Return (total, exact): exact up to TOTAL_CAP, else (TOTAL_CAP, False)."""
+    if found.total is not None:
+        return found.total, True
+    if found.seen > TOTAL_CAP:
+        return TOTAL_CAP, False
+    conditions, filters = facility_conditions(query)
+    counted = count_within(
+        connection,
+        RankedQuery("facility", conditions),
+        query.origin,
+        _radius_km(query),
+        cap=TOTAL_CAP + 1,
+        params=filters,
+    )
+    return (counted, True) if counted <= TOTAL_CAP else (TOTAL_CAP, False)
+
+
+def _radius_km(query: FacilityQuery) -> float:
+    assert query.radius is not None  # callers handle the whole-state search
+    return to_km(query.radius, query.unit)
 
 
 NEAREST_BEYOND = 5  # how many matches beyond an empty radius a search lists
@@ -247,8 +320,8 @@ def count_matches(*, session: Session, query: FacilityQuery) -> int:
 
 
 def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
-    """Turn one page row (total, dot, *HIT_FIELDS[, codes]) into a FacilityHit, by name."""
-    values: dict[str, Any] = dict(zip(HIT_FIELDS, row[2 : 2 + len(HIT_FIELDS)], strict=True))
+    """Turn one page row (dot, *HIT_FIELDS[, codes]) into a FacilityHit, by name."""
+    values: dict[str, Any] = dict(zip(HIT_FIELDS, row[1 : 1 + len(HIT_FIELDS)], strict=True))
     lat, lon = values["latitude"], values["longitude"]
     distance = None
     if lat is not None and lon is not None:

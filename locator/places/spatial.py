@@ -14,16 +14,26 @@ request are bound parameters. Statements are rendered once per shape for the dri
 parameter style and cached, so the hot path binds numbers and nothing else: measured in
 bench/search.py, building or compiling SQLAlchemy statements per request cost more than the
 query itself.
+
+A nearest-first page (``nearest_page``) reads no more of the circle than the page needs. With
+PostGIS (migration 0014: the generated ``geog`` column and its GiST index on active rows) it is
+one KNN statement, ``ORDER BY geog <-> origin LIMIT n`` inside the radius's box; without it
+(SQLite, or PostgreSQL without the extension) it is the ranked statement above over growing
+discs, from ``FIRST_RING_KM`` doubling up to the radius, stopping at the first disc that holds
+the page and one row more: nothing outside that disc can come before a row inside it. Both
+order the page exactly as ``ranked_page`` does (dot product descending, then id), so the
+results are the same rows in the same order as a read of the whole circle.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from locator.db import driver_rows
 from locator.places.geo import Point, bounding_boxes, lat_band, lat_bands, min_dot, unit_vector
@@ -143,3 +153,196 @@ def aggregate_codes(dialect: str, table: str, key: str) -> str:
     """Return a correlated subquery listing a row's codes from ``table`` as 'A,B,C'."""
     function = "group_concat(s.code, ',')" if dialect == "sqlite" else "string_agg(s.code, ',')"
     return f"(SELECT {function} FROM {table} s WHERE s.{key} = t.id) AS codes"
+
+
+# The first disc of an expanding search: about 5 miles, where a city's first page usually lies
+# (bench/search.py's clustered sets); each doubling reads about four times the area, so a
+# sparse place costs a few more cheap reads, never much more than its last disc.
+FIRST_RING_KM = 8.0
+# Rows whose KNN distances differ by less than this (metres) may rank either way by dot product
+# (its rounding near an origin is, by estimate, about 0.1 m), so a page edge inside such a run
+# reads on.
+TIE_METRES = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class NearestPage:
+    """One page of a nearest-first search.
+
+    ``rows`` are (dot, *columns, *extra), best first. ``more`` tells whether a row beyond the
+    page lies inside the radius. ``total`` is the exact number of rows inside the radius when
+    the search happened to read them all, else None; ``seen`` is how many it saw there (a
+    lower bound of the total).
+    """
+
+    rows: list[tuple[Any, ...]]
+    more: bool
+    total: int | None
+    seen: int
+
+
+def nearest_page(
+    connection: Connection,
+    query: RankedQuery,
+    origin: Point,
+    radius_km: float,
+    *,
+    limit: int,
+    offset: int,
+    params: dict[str, Any] | None = None,
+) -> NearestPage:
+    """Return one page of rows inside ``radius_km`` of ``origin``, nearest first.
+
+    ``query.columns`` must include ``id`` (the tie-break). Same rows and order as
+    ``ranked_page`` over the whole circle.
+    """
+    if has_postgis(connection, query.table):
+        return _knn_page(connection, query, origin, radius_km, limit, offset, params or {})
+    return _ring_page(connection, query, origin, radius_km, limit, offset, params or {})
+
+
+def _ring_page(
+    connection: Connection,
+    query: RankedQuery,
+    origin: Point,
+    radius_km: float,
+    limit: int,
+    offset: int,
+    params: dict[str, Any],
+) -> NearestPage:
+    """Search growing discs until one holds the page and one row more (or the radius is read)."""
+    reach = min(radius_km, FIRST_RING_KM)
+    while True:
+        rows = ranked_page(
+            connection, query, origin, reach, limit=limit + 1, offset=offset, params=params
+        )
+        inside = int(rows[0][0]) if rows else 0  # the window count: rows inside this disc
+        if inside > offset + limit or reach >= radius_km:
+            page = [row[1:] for row in rows[:limit]]
+            whole = reach >= radius_km and (bool(rows) or offset == 0)
+            return NearestPage(page, inside > offset + limit, inside if whole else None, inside)
+        reach = min(radius_km, reach * 2)
+
+
+def _knn_page(
+    connection: Connection,
+    query: RankedQuery,
+    origin: Point,
+    radius_km: float,
+    limit: int,
+    offset: int,
+    params: dict[str, Any],
+) -> NearestPage:
+    """Read the nearest rows by PostGIS KNN, then rank them exactly like ``ranked_page``."""
+    wanted = offset + limit + 1  # the page, the rows before it and one look-ahead row
+    fetch = wanted + 4
+    while True:
+        sql, values = knn_statement(query, origin, radius_km, fetch, params)
+        rows = driver_rows(connection, sql, values)
+        # rows are (knn metres, dot, *columns, *extra) by KNN distance; the last ones may tie
+        # with rows not read yet, so read on while the last row is within a tie of the edge.
+        complete = len(rows) < fetch
+        if complete or rows[-1][0] > rows[wanted - 1][0] + TIE_METRES:
+            break
+        fetch *= 2
+    key = query.columns.index("id") + 2
+    ranked = sorted(rows, key=lambda row: (-row[1], row[key]))
+    page = [row[1:] for row in ranked[offset : offset + limit]]
+    seen = len(rows)
+    return NearestPage(page, seen > offset + limit, seen if complete else None, seen)
+
+
+def knn_statement(
+    query: RankedQuery, origin: Point, radius_km: float, fetch: int, params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Return the driver-ready KNN statement reading the ``fetch`` nearest rows, and its values."""
+    ux, uy, uz = unit_vector(origin.lat, origin.lon)
+    values: dict[str, Any] = dict(params)
+    values.update(ux=ux, uy=uy, uz=uz, lat=origin.lat, lon=origin.lon, fetch=fetch)
+    # The box is widened past the sphere's circle (PostGIS measures on its own sphere); the
+    # dot-product cut then keeps exactly the rows inside the radius.
+    values.update(min_dot=min_dot(radius_km), reach=radius_km * 1000 * 1.01 + 100)
+    return _knn_rendered(query), values
+
+
+ORIGIN = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+
+
+@lru_cache(maxsize=256)
+def _knn_rendered(query: RankedQuery) -> str:
+    """Return the KNN statement (psycopg's parameter style) for a query's shape.
+
+    The radius is an index condition on the box around the circle (``&&`` with _ST_Expand,
+    which the planner can weigh from statistics), not ST_DWithin: with ST_DWithin the planner
+    underestimates the rows and reads the whole box instead of walking the index nearest
+    first. The dot-product cut keeps exactly the rows ``ranked_sql`` keeps.
+    """
+    where = " AND ".join((*query.conditions, f"t.geog && _ST_Expand({ORIGIN}, :reach)"))
+    selected = ", ".join([f"t.{name}" for name in query.columns] + list(query.extra))
+    sql = (
+        f"SELECT t.geog <-> {ORIGIN} AS metres, {DOT} AS dot, {selected} "
+        f"FROM {query.table} t WHERE {where} AND {DOT} >= :min_dot "
+        f"ORDER BY t.geog <-> {ORIGIN} LIMIT :fetch"
+    )
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def count_within(
+    connection: Connection,
+    query: RankedQuery,
+    origin: Point,
+    radius_km: float,
+    *,
+    cap: int,
+    params: dict[str, Any] | None = None,
+) -> int:
+    """Count the rows inside the radius, reading at most ``cap`` of them (so at most ``cap``).
+
+    It reads the covering latitude-band index, like ``ranked_sql`` without the ranking.
+    """
+    values: dict[str, Any] = dict(params or {})
+    ux, uy, uz = unit_vector(origin.lat, origin.lon)
+    values.update(ux=ux, uy=uy, uz=uz, min_dot=min_dot(radius_km), cap=cap)
+    shape: list[int] = []
+    for index, box in enumerate(bounding_boxes(origin, radius_km)):
+        bands = lat_bands(box)
+        shape.append(len(bands))
+        values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
+        values[f"w{index}"], values[f"e{index}"] = box.west, box.east
+    sql = _count_rendered(connection.dialect.name, query, tuple(shape))
+    return int(driver_rows(connection, sql, values)[0][0])
+
+
+@lru_cache(maxsize=256)
+def _count_rendered(dialect: str, query: RankedQuery, shape: tuple[int, ...]) -> str:
+    where = " AND ".join(query.conditions) or "1 = 1"
+    inner = " UNION ALL ".join(
+        f"SELECT t.id FROM {query.table} t "
+        f"WHERE t.lat_band IN ({', '.join(f':b{i}_{n}' for n in range(bands))}) "
+        f"AND t.longitude BETWEEN :w{i} AND :e{i} AND {where} AND {DOT} >= :min_dot"
+        for i, bands in enumerate(shape)
+    )
+    sql = f"SELECT count(*) FROM ({inner} LIMIT :cap) within_radius"
+    if dialect == "sqlite":
+        return sql
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+_POSTGIS: weakref.WeakKeyDictionary[Engine, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def has_postgis(connection: Connection, table: str) -> bool:
+    """Tell whether ``table`` has migration 0014's PostGIS KNN index (checked once per engine)."""
+    if connection.dialect.name != "postgresql":
+        return False
+    engine = connection.engine
+    if engine not in _POSTGIS:
+        sql = "SELECT tablename FROM pg_indexes WHERE indexname LIKE 'ix\\_spatial\\_%\\_geog'"
+        tables = frozenset(row[0] for row in driver_rows(connection, sql.replace("%", "%%")))
+        _POSTGIS[engine] = tables
+    return table in _POSTGIS[engine]
+
+
+def forget_postgis(engine: Engine) -> None:
+    """Drop what ``has_postgis`` remembers of ``engine`` (after a migration changes it)."""
+    _POSTGIS.pop(engine, None)

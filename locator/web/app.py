@@ -11,7 +11,7 @@ from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
 from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.states import state_name
-from locator.web import errors, i18n
+from locator.web import errors, i18n, static
 from locator.web.fragments import FragmentCache, cached_fragment
 from locator.web.helpers import (
     args_with,
@@ -23,6 +23,7 @@ from locator.web.helpers import (
     tel_href,
     translate_label,
 )
+from locator.web.json import OrjsonProvider
 from locator.web.law_context import law_statuses, local_law_rules
 from locator.web.results import facility_items
 
@@ -38,6 +39,8 @@ def init_app(app: Flask) -> None:
     """Register error handlers, template helpers and languages on ``app`` (before the views:
     their routes use the ``id`` converter)."""
     app.url_map.converters["id"] = RowIdConverter
+    app.json = OrjsonProvider(app)
+    static.init_app(app)
     Babel(app, locale_selector=i18n.choose_locale)
     i18n.init_app(app)
     # The catalogue is looked up once per request (a fifth of the page; bench/pages.py).

@@ -191,6 +191,11 @@ def schemas_() -> dict[str, Any]:
                 "services": STR_LIST,
                 "types": STR_LIST,
                 "total": {"type": "integer"},
+                "total_exact": {
+                    "type": "boolean",
+                    "description": "False when more than `total` facilities match (totals are "
+                    "counted up to 1000; `pages` is then a lower bound).",
+                },
                 "page": {"type": "integer"},
                 "per_page": {"type": "integer"},
                 "pages": {"type": "integer"},
