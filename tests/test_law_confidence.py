@@ -193,6 +193,8 @@ def test_spanish_pages_translate_status_words_and_mark_research_notes_english(
     assert kansas.select_one("strong.confidence").get_text() == "Media"
     overlay = kansas.select_one("p.federal-overlay").get_text(" ", strip=True)
     assert "Propuesta, no vigente según nuestros registros" in overlay
+    assert page(web, "/laws/PR").select_one("ul.sources a[lang=es]") is not None
+    assert kansas.select_one("ol.federal span[lang=en]") is not None
     table = page(web, "/laws?lang=es")
     assert table.select_one('tr[data-state="RI"] td.confidence').get_text() == "Alta"
 
