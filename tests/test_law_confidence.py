@@ -62,7 +62,8 @@ def facts(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def law(url: str, title: str = "t", kind: str = "secondary") -> dict[str, object]:
-    return {"url": url, "title": title, "kind": kind, "official": kind in ("law", "official")}
+    official = kind in ("law", "official")
+    return {"url": url, "title": title, "kind": kind, "official": official, "read": True}
 
 
 def test_the_rule_needs_the_law_text_for_high_and_two_websites_for_medium() -> None:
@@ -155,6 +156,8 @@ def test_a_row_below_high_says_what_is_missing(web: FlaskClient) -> None:
     assert rhode_island.select_one("p.missing") is None
     kinds = [li["class"][0] for li in rhode_island.select("ul.sources li")]
     assert kinds[0] == "source-law"
+    unread = [li for li in rhode_island.select("ul.sources li") if li.select_one(".source-unread")]
+    assert [li.select_one("a")["href"] for li in unread][0].endswith("21-28.12-6.htm")
 
 
 def test_the_research_review_shows_in_the_state_history(web: FlaskClient, engine: Engine) -> None:

@@ -6,7 +6,8 @@ government website, read by a reviewer and saying what the row says. ``official`
 other government publication (a release, a bill page, an agency notice). ``secondary`` is a
 reputable secondary source (news, a legal publisher, a neutral summary). ``lead`` is a
 vendor, advocacy or tracker page, or a source that does not confirm the row: it is kept as a
-pointer and never counts.
+pointer and never counts. ``read`` says whether this review found and read the page in
+the stored copies (False: a link carried from the research notes, shown as not read).
 
 The rule (shown on /laws and held by a test for every row):
 
@@ -34,6 +35,7 @@ SOURCE_KIND_WORDS = {
     "secondary": N_("secondary"),
     "lead": N_("lead only, not counted"),
 }
+NOT_READ = N_("carried from the research notes; not found in the pages this review read")
 CONFIDENCE_WORDS = {"H": N_("High"), "M": N_("Medium"), "L": N_("Low"), "": N_("None")}
 CONFIDENCE_RULE = {
     "H": N_(
@@ -85,6 +87,8 @@ def source_problems(code: str, sources: Iterable[Mapping[str, Any]]) -> list[str
         kind = s.get("kind")
         if kind not in SOURCE_KINDS:
             problems.append(f"{code}: source kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+        elif not isinstance(s.get("read"), bool):
+            problems.append(f"{code}: source {s.get('url')!r} does not say whether it was read")
         elif bool(s.get("official")) != (kind in OFFICIAL_KINDS):
             problems.append(
                 f"{code}: source {s.get('url')!r} is {kind} but official={s.get('official')}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from locator.laws.confidence import CONFIDENCE_RULE, MISSING, SOURCE_KIND_WORDS
+from locator.laws.confidence import CONFIDENCE_RULE, MISSING, NOT_READ, SOURCE_KIND_WORDS
 from locator.laws.review import HISTORY_FIELDS, history_changes
 from locator.laws.status import (
     AGE_WORDS,
@@ -124,6 +124,7 @@ def _shared() -> dict[str, Any]:
         "confidence_names": CONFIDENCE,
         "confidence_rule": CONFIDENCE_RULE,
         "source_kinds": SOURCE_KIND_WORDS,
+        "not_read": NOT_READ,
         "age_words": AGE_WORDS,
         "age_rule": age_rule,
         "history_changes": history_changes,
