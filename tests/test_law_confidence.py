@@ -108,9 +108,9 @@ def test_a_review_claiming_high_without_the_law_text_is_refused() -> None:
     broken = copy.deepcopy(REVIEWS)
     wisconsin = next(r for r in broken["reviews"] if r["state"] == "WI")
     wisconsin["changes"]["confidence"] = "H"
-    with pytest.raises(FeedSchemaError, match="WI: confidence 'H' but the rule gives 'L'"):
+    with pytest.raises(FeedSchemaError, match="WI: confidence 'H' but the rule gives 'M'"):
         check_reviews(STATES, broken)
-    wisconsin["changes"]["confidence"] = "L"
+    wisconsin["changes"]["confidence"] = "M"
     wisconsin["changes"]["sources"][0]["kind"] = "statute"
     with pytest.raises(FeedSchemaError, match="source kind 'statute'"):
         check_reviews(STATES, broken)
@@ -150,8 +150,11 @@ def test_missing_dates_are_said_in_words_and_wisconsin_has_one_7oh_line(web: Fla
 
 def test_a_row_below_high_says_what_is_missing(web: FlaskClient) -> None:
     wisconsin = page(web, "/laws/WI")
-    assert wisconsin.select_one("strong.confidence").get_text() == "Low"
-    assert wisconsin.select_one("p.missing").get_text() == MISSING["L"]
+    assert wisconsin.select_one("strong.confidence").get_text() == "Medium"
+    assert wisconsin.select_one("p.missing").get_text() == MISSING["M"]
+    vermont = page(web, "/laws/VT")
+    assert vermont.select_one("strong.confidence").get_text() == "Low"
+    assert vermont.select_one("p.missing").get_text() == MISSING["L"]
     rhode_island = page(web, "/laws/RI")
     assert rhode_island.select_one("p.missing") is None
     kinds = [li["class"][0] for li in rhode_island.select("ul.sources li")]
@@ -164,7 +167,7 @@ def test_a_row_below_high_says_what_is_missing(web: FlaskClient) -> None:
 def test_the_research_review_shows_in_the_state_history(web: FlaskClient, engine: Engine) -> None:
     history = page(web, "/laws/WI").select_one("ul.law-history").get_text(" ", strip=True)
     assert "2026-12-02" in history and "Reviewed by project research on 2026-12-02" in history
-    assert "confidence High → Low" in history
+    assert "confidence High → Medium" in history
     with Session(engine) as session:
         shipped = list(
             session.scalars(
