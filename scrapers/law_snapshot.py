@@ -2,23 +2,30 @@
 
 ``states.json`` holds one row per state, DC and territory as reviewed from the project's
 research notes (evidence as of its ``as_of`` date), with sources official first;
+``reviews.json`` holds the later reviewed corrections of those rows (who reviewed, when, what
+changed and the evidence), applied through the same review path as ``locator laws review``,
+so each becomes an accepted LawChangeProposal and a LawHistory row that /laws/<state> shows;
 ``federal.json`` holds the dated FDA, DEA and Congress actions on 7-OH. ``locator init``
 loads them once: after that only a person changes a row (``locator laws review``), so
-re-seeding never overwrites reviewed changes unless asked to.
+re-seeding never overwrites reviewed changes unless asked to. Every row, once its reviews
+are applied, must carry the confidence the written rule gives its sources
+(locator/laws/confidence.py).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, col
 
+from locator.laws.confidence import grade, source_problems
+from locator.laws.review import REVIEWABLE, accept
 from locator.laws.status import COVERS, FEDERAL_STATUSES, LOCAL_KINDS, SEVEN_OH_RULES
-from locator.models import FederalAction, LocalRestriction, StateLaw
+from locator.models import FederalAction, LawChangeProposal, LocalRestriction, StateLaw
 from locator.paths import DATA_DIR
 from locator.places.law_filter import LawStatus
 from locator.places.states import all_states
@@ -27,6 +34,8 @@ from scrapers.base import FeedSchemaError
 LAWS_DIR = DATA_DIR / "laws"
 STATES_FORMAT = "treatment-locator/state-kratom-law/1"
 FEDERAL_FORMAT = "treatment-locator/federal-kratom-actions/1"
+REVIEWS_FORMAT = "treatment-locator/state-kratom-law-reviews/1"
+REVIEW_SOURCE = "project_research"
 DATE_FIELDS = ("enacted_on", "effective_on", "expires_on", "verified_on")
 
 
@@ -171,10 +180,121 @@ def federal_rows(data: dict[str, Any]) -> list[FederalAction]:
     return rows
 
 
+def reviewed_rows(states: dict[str, Any], reviews: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the snapshot rows as they read once every review is applied (for checking)."""
+    rows = {row["state"]: dict(row) for row in states["states"]}
+    for item in reviews["reviews"]:
+        row = rows.get(item["state"])
+        if row is None:
+            raise FeedSchemaError(
+                f"reviews.json: {item['key']} names unknown state {item['state']}"
+            )
+        row.update({_row_key(k): v for k, v in item["changes"].items()})
+        row["verified_on"] = reviews["reviewed_on"]
+    return list(rows.values())
+
+
+def _row_key(field: str) -> str:
+    return "seven_oh" if field == "seven_oh_rule" else field
+
+
+def check_reviews(states: dict[str, Any], reviews: dict[str, Any]) -> None:
+    """Check each review names known fields and that every reviewed row meets the rule.
+
+    Raises:
+        FeedSchemaError: listing every problem found.
+    """
+    problems = [
+        f"{item['key']}: {name} is not a reviewable field"
+        for item in reviews["reviews"]
+        for name in item["changes"]
+        if name not in REVIEWABLE
+    ]
+    for row in reviewed_rows(states, reviews):
+        problems += row_problems(row) + source_problems(row["state"], row["sources"])
+        if row["confidence"] != grade(row["sources"]):
+            problems.append(
+                f"{row['state']}: confidence {row['confidence']!r} but the rule gives "
+                f"{grade(row['sources'])!r}"
+            )
+    if problems:
+        raise FeedSchemaError("data/laws/reviews.json: " + "; ".join(problems))
+
+
+def _change_values(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_date(v) if k in DATE_FIELDS else v) for k, v in changes.items()}
+
+
+def apply_reviews(session: Session, reviews: dict[str, Any]) -> int:
+    """Record the shipped reviews as accepted proposals with history; returns how many were new.
+
+    A review already recorded (a re-seed) has its values set again without a second proposal
+    or history row, so the history keeps one entry per reviewed change.
+    """
+    reviewed_on = date.fromisoformat(reviews["reviewed_on"])
+    when = datetime.combine(reviewed_on, time(12), tzinfo=UTC)
+    recorded = set(
+        session.scalars(
+            select(col(LawChangeProposal.fingerprint)).where(
+                col(LawChangeProposal.source) == REVIEW_SOURCE
+            )
+        )
+    )
+    added = 0
+    for item in reviews["reviews"]:
+        changes = _change_values(item["changes"])
+        if item["key"] in recorded:
+            law = session.get(StateLaw, item["state"])
+            assert law is not None
+            for name, value in changes.items():
+                setattr(law, name, value)
+            law.verified_on = reviewed_on
+            continue
+        proposal = _review_proposal(item, when)
+        session.add(proposal)
+        session.flush()
+        assert proposal.id is not None
+        accept(
+            session=session,
+            proposal_id=proposal.id,
+            changes=changes,
+            reviewed_on=reviewed_on,
+            note=_review_note(reviews, item),
+            reviewed_at=when,
+            commit=False,
+        )
+        added += 1
+    return added
+
+
+def _review_note(reviews: dict[str, Any], item: dict[str, Any]) -> str:
+    return f"Reviewed by {reviews['reviewer']} on {reviews['reviewed_on']}: {item['summary']}"
+
+
+def _review_proposal(item: dict[str, Any], when: datetime) -> LawChangeProposal:
+    diff = "\n".join(
+        f"{name}: {json.dumps(value, ensure_ascii=False)}"
+        for name, value in item["changes"].items()
+    )
+    return LawChangeProposal(
+        state=item["state"],
+        source=REVIEW_SOURCE,
+        url=item.get("url", ""),
+        title=item["title"][:500],
+        fingerprint=item["key"],
+        summary=item["summary"],
+        diff=diff,
+        proposed=item["changes"],
+        found_at=when,
+    )
+
+
 def seed_laws(engine: Engine, *, only_if_empty: bool = True, directory: Path = LAWS_DIR) -> int:
-    """Load the law snapshot; returns the number of state rows written (0 if left alone)."""
+    """Load the law snapshot and its reviews; returns the state rows written (0 if left alone)."""
     states = read_json(directory / "states.json", STATES_FORMAT)
     check_states(states)
+    reviews = read_json(directory / "reviews.json", REVIEWS_FORMAT)
+    check_reviews(states, reviews)
     federal = federal_rows(read_json(directory / "federal.json", FEDERAL_FORMAT))
     with Session(engine) as session:
         count = session.scalar(select(func.count()).select_from(StateLaw)) or 0
@@ -185,6 +305,8 @@ def seed_laws(engine: Engine, *, only_if_empty: bool = True, directory: Path = L
         for row in states["states"]:
             session.add(law_row(row))
             session.add_all(local_rows(row))
+        session.flush()
+        apply_reviews(session, reviews)
         known = set(session.scalars(select(col(FederalAction.key))))
         session.add_all(action for action in federal if action.key not in known)
         session.commit()

@@ -9,13 +9,13 @@ Federal Register proposal, once accepted, becomes a FederalAction shown on every
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from locator.errors import LocatorError, NotFoundError
+from locator.errors import N_, LocatorError, NotFoundError
 from locator.laws.status import FEDERAL_STATUSES, get_law, law_fields
 from locator.models import FederalAction, LawChangeProposal, LawHistory, StateLaw, utcnow
 from locator.places.law_filter import LawStatus
@@ -23,6 +23,27 @@ from locator.places.law_filter import LawStatus
 DATE_FIELDS = ("enacted_on", "effective_on", "expires_on")
 TEXT_FIELDS = ("law_name", "citation", "notes")
 EDITABLE = ("status", "minimum_age", "confidence", "unconfirmed", *DATE_FIELDS, *TEXT_FIELDS)
+# A reviewed research change (data/laws/reviews.json) may also replace these JSON fields.
+REVIEWABLE = (*EDITABLE, "sources", "seven_oh_rule", "covers", "pending_bills")
+
+
+HISTORY_FIELDS = {
+    "status": N_("status"),
+    "law_name": N_("law"),
+    "citation": N_("citation"),
+    "enacted_on": N_("enacted"),
+    "effective_on": N_("in effect since"),
+    "expires_on": N_("expires"),
+    "minimum_age": N_("minimum age"),
+    "covers": N_("what it covers"),
+    "seven_oh_rule": N_("7-OH rule"),
+    "pending_bills": N_("pending bills"),
+    "sources": N_("sources"),
+    "verified_on": N_("verified"),
+    "confidence": N_("confidence"),
+    "unconfirmed": N_("unconfirmed"),
+    "notes": N_("notes"),
+}
 
 
 class ReviewError(LocatorError):
@@ -107,11 +128,15 @@ def accept(
     state: str | None = None,
     note: str = "",
     federal_status: str | None = None,
+    reviewed_at: datetime | None = None,
+    commit: bool = True,
 ) -> LawHistory | None:
     """Accept a proposal: apply ``changes`` to its state (or ``state``) and record history.
 
     A Federal Register proposal becomes a FederalAction; ``federal_status`` (e.g. in_effect
     once a final order's effective date is confirmed) replaces the status it was found with.
+    ``reviewed_at`` dates a review made earlier (a shipped research review) instead of now;
+    ``commit`` False leaves the transaction to the caller (a seed applying many at once).
 
     Returns:
         The history row written, or None when no state row was touched.
@@ -137,10 +162,15 @@ def accept(
             session=session, law=law, changes=changes, reviewed_on=reviewed_on, note=note
         )
         history.proposal_id = proposal.id
+        if reviewed_at is not None:
+            history.changed_at = reviewed_at
     if action and session.get(FederalAction, action["key"]) is None:
         session.add(_federal_action(action))
     _close(proposal, "accepted", note)
-    session.commit()
+    if reviewed_at is not None:
+        proposal.reviewed_at = reviewed_at
+    if commit:
+        session.commit()
     return history
 
 
@@ -190,3 +220,28 @@ def _federal_action(action: dict[str, Any]) -> FederalAction:
         url=action["url"],
         summary=action["summary"],
     )
+
+
+def history_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Return (field, before, after) for each field a reviewed change touched, listed briefly.
+
+    Lists are counted and a 7-OH rule shows its rule word, so a page shows what changed
+    without printing whole source lists.
+    """
+    changed = []
+    for key, new in after.items():
+        if key in before and before[key] != new:
+            changed.append((key, _brief(key, before[key]), _brief(key, new)))
+    return changed
+
+
+def _brief(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return N_("yes") if value else N_("no")
+    if key == "seven_oh_rule":
+        return str(value.get("rule", "—"))
+    if isinstance(value, list):
+        return str(len(value))
+    return str(value)

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from locator.db import driver_rows
-from locator.errors import NotFoundError
+from locator.errors import N_, NotFoundError
+from locator.laws.confidence import CONFIDENCE_WORDS
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.places.law_filter import LawStatus
 from locator.places.states import all_states, state_name
@@ -38,12 +39,14 @@ STATUS_INFO: dict[LawStatus, StatusInfo] = {
     LawStatus.BANNED: StatusInfo(
         "Banned",
         "BANNED",
-        "Kratom (the leaf and its alkaloids) is banned statewide by statute or rule.",
+        "Kratom (the leaf and its alkaloids) is banned statewide by statute or rule: it cannot "
+        "be sold legally at any age.",
     ),
     LawStatus.TEMPORARY_BAN: StatusInfo(
         "Temporary ban",
         "TEMP BAN",
-        "Kratom is banned by an emergency or executive order that has, or may have, an end date.",
+        "Kratom is banned by an emergency or executive order that has, or may have, an end "
+        "date: while the order is in force, it cannot be sold legally at any age.",
     ),
     LawStatus.REGULATED_KCPA: StatusInfo(
         "Regulated (KCPA)",
@@ -74,12 +77,7 @@ STATUS_INFO: dict[LawStatus, StatusInfo] = {
     ),
 }
 
-CONFIDENCE = {
-    "H": "High: official text, or two independent reputable sources agree",
-    "M": "Medium: one reputable secondary source, or one quoting an official document",
-    "L": "Low: vendor or advocacy pages only, or the sources conflict",
-    "": "None: nothing reliable was found",
-}
+CONFIDENCE = CONFIDENCE_WORDS
 COVERS = {
     "leaf": "kratom leaf",
     "extracts": "extracts and concentrates",
@@ -135,6 +133,29 @@ def status_label(law: StateLaw, today: date) -> str:
     if law.unconfirmed:
         return f"{info.label} (unconfirmed)"
     return info.label
+
+
+BANS = frozenset({LawStatus.BANNED, LawStatus.TEMPORARY_BAN})
+AGE_WORDS = {
+    "banned": N_("None: kratom cannot be sold legally at any age"),
+    "none": N_("no minimum age in state law"),
+}
+NO_DATE = N_("not given in the sources found")
+
+
+def age_rule(law: StateLaw, today: date) -> str:
+    """Say how a row's minimum age reads: "banned" (no age can buy), "none", or "age"."""
+    if law.status in BANS and not is_expired(law, today):
+        return "banned"
+    return "age" if law.minimum_age else "none"
+
+
+def seven_oh_note(law: StateLaw) -> str:
+    """Return the 7-OH note when it adds to the rule's own sentence (one line per rule)."""
+    rule = law.seven_oh_rule
+    note = str(rule.get("note", "")).strip()
+    generic = SEVEN_OH_RULES.get(str(rule.get("rule", "")), "")
+    return "" if note.rstrip(".") == generic.rstrip(".") else note
 
 
 def badge(status: str) -> str:
@@ -254,21 +275,32 @@ def federal_actions(*, session: Session) -> list[FederalAction]:
     return list(found)
 
 
-def federal_overlay(actions: list[FederalAction], today: date) -> str:
-    """Say where federal 7-OH scheduling stands: in effect (until …), proposed, or none."""
+def federal_overlay(actions: list[FederalAction], today: date) -> tuple[str, dict[str, str]]:
+    """Say where federal 7-OH scheduling stands: in effect, proposed, or none.
+
+    Returns a message template and its values, so a page translates the sentence and fills
+    in the action's own (English) title and citation.
+    """
     dea = [a for a in actions if a.agency == "DEA" and a.acted_on <= today]
     in_effect = [a for a in dea if a.status == "in_effect"]
     if in_effect:
-        return f"In effect: {in_effect[0].action} (since {in_effect[0].acted_on.isoformat()})."
+        first = in_effect[0]
+        return N_("In effect: %(action)s (since %(date)s)."), {
+            "action": first.action,
+            "date": first.acted_on.isoformat(),
+        }
     proposed = [a for a in dea if a.status == "proposed"]
     if proposed:
         latest = proposed[0]
-        return (
-            f"Proposed, not in effect on our records: {latest.action} "
-            f"({latest.citation}, {latest.acted_on.isoformat()}). Natural leaf below the "
-            "threshold is outside the federal action."
-        )
-    return "None: no federal scheduling of kratom or 7-OH is on our records."
+        return N_(
+            "Proposed, not in effect on our records: %(action)s (%(citation)s, %(date)s). "
+            "Natural leaf below the threshold is outside the federal action."
+        ), {
+            "action": latest.action,
+            "citation": latest.citation,
+            "date": latest.acted_on.isoformat(),
+        }
+    return N_("None: no federal scheduling of kratom or 7-OH is on our records."), {}
 
 
 def upcoming(law: StateLaw, today: date) -> list[str]:

@@ -97,7 +97,8 @@ def law_messages() -> Iterator[tuple[str, str]]:
 
     for info in STATUS_INFO.values():
         yield from (
-            (text, "locator/laws/status.py:STATUS_INFO") for text in (info.label, info.meaning)
+            (text, "locator/laws/status.py:STATUS_INFO")
+            for text in (info.label, info.badge, info.meaning)
         )
     for table, name in (
         (CONFIDENCE, "CONFIDENCE"),

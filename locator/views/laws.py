@@ -7,12 +7,16 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from locator.laws.confidence import CONFIDENCE_RULE, MISSING, NOT_READ, SOURCE_KIND_WORDS
+from locator.laws.review import HISTORY_FIELDS, history_changes
 from locator.laws.status import (
+    AGE_WORDS,
     CONFIDENCE,
     COVERS,
     LOCAL_KINDS,
     SEVEN_OH_RULES,
     STATUS_INFO,
+    age_rule,
     all_laws,
     federal_actions,
     federal_overlay,
@@ -21,6 +25,7 @@ from locator.laws.status import (
     is_expired,
     local_restrictions,
     meaning,
+    seven_oh_note,
     status_label,
     upcoming,
 )
@@ -103,6 +108,9 @@ def detail(state: str) -> str:
         overlay=federal_overlay(federal, today),
         upcoming=upcoming(law, today),
         history=history(session=session, state=law.state),
+        age=age_rule(law, today),
+        seven_oh_extra=seven_oh_note(law),
+        missing=MISSING.get(law.confidence, ""),
         today=today,
         **_shared(),
     )
@@ -112,7 +120,15 @@ def _shared() -> dict[str, Any]:
     return {
         "status_info": STATUS_INFO,
         "status_label": status_label,
+        "is_expired": is_expired,
         "confidence_names": CONFIDENCE,
+        "confidence_rule": CONFIDENCE_RULE,
+        "source_kinds": SOURCE_KIND_WORDS,
+        "not_read": NOT_READ,
+        "age_words": AGE_WORDS,
+        "age_rule": age_rule,
+        "history_changes": history_changes,
+        "history_fields": HISTORY_FIELDS,
         "covers_names": COVERS,
         "seven_oh_rules": SEVEN_OH_RULES,
         "local_kinds": LOCAL_KINDS,

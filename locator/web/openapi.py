@@ -14,6 +14,7 @@ from flask import Flask
 
 from locator.web.openapi_schemas import (
     FORMATS,
+    LAW_PARAM,
     LIST_PARAMS,
     MEDIA,
     PAGE_PARAMS,
@@ -107,6 +108,7 @@ def _meeting_paths() -> dict[str, Any]:
         param_("format", STR, "Format filters, comma-separated."),
         param_("order", {"type": "string", "enum": ["distance", "soon"]}, "Sort order."),
         param_("tz", STR, "The viewer's IANA time zone, e.g. America/New_York."),
+        LAW_PARAM,
         *PAGE_PARAMS,
     ]
     return {

@@ -83,6 +83,14 @@ def ok_(schema: dict[str, Any], text: str = "OK") -> dict[str, Any]:
     return {"200": {"description": text, "content": {"application/json": {"schema": schema}}}}
 
 
+LAW_PARAM = param_(
+    "law",
+    {"type": "array", "items": {"type": "string", "enum": LAW_STATUSES}},
+    "Only results in states whose kratom-law status is one of these (repeat the parameter "
+    "or separate with commas): banned, temporary_ban, regulated_kcpa, restricted, "
+    "age_limit_only, unregulated, unknown. The status describes kratom itself; a 7-OH rule "
+    "does not make a state banned.",
+)
 SEARCH_PARAMS = [
     param_(
         "near",
@@ -107,6 +115,7 @@ SEARCH_PARAMS = [
         "explode": True,
     },
     param_("type", STR, "Facility types, comma-separated: SA, MH, OTP, ..."),
+    LAW_PARAM,
 ]
 PAGE_PARAMS = [
     param_("page", {"type": "integer"}, "Page number, from 1."),
