@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from locator.admin import accounts as admin_users
 from locator.admin.problem_reports import PROBLEMS, REPORT_STATUSES, recent_reports
 from locator.models import ImportRun, ProblemReport
-from locator.web.admin_auth import audit, client_hash, require_admin
+from locator.web.admin_auth import audit, client_hash, home_of, require_admin
 from locator.web.session import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -70,6 +70,8 @@ def login() -> Response | str | tuple[str, int]:
     session["admin_stamp"] = admin_users.session_stamp(user)
     admin_users.record(session=db, username=user.username, action="login", address=client_hash())
     db.commit()
+    if user.role != "admin" and not request.values.get("next"):
+        next_url = home_of(user)
     return redirect(next_url)
 
 

@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from locator.config import SETTINGS_BY_NAME, Settings, settings_of
 from locator.errors import ConfigError
+from locator.web.admin_auth import signed_in_user
 from locator.web.session import current_settings
 
 csrf = CSRFProtect()
@@ -33,6 +34,7 @@ MIN_SECRET_KEY_LENGTH = 16
 LIMIT_SETTINGS: dict[str, Callable[[Settings], str]] = {
     "ratelimit_api": lambda s: s.ratelimit_api,
     "ratelimit_exports": lambda s: s.ratelimit_exports,
+    "ratelimit_exports_coordinator": lambda s: s.ratelimit_exports_coordinator,
     "ratelimit_login": lambda s: s.ratelimit_login,
 }
 API_BLUEPRINTS = ("api", "api_exports", "laws_api", "meetings_api")
@@ -122,10 +124,22 @@ def _limiter(app: Flask) -> Limiter:
     for name in API_BLUEPRINTS:
         api(cast(Blueprint, app.blueprints[name]))
     exports = limiter.shared_limit(
-        _setting("ratelimit_exports"), scope="exports", error_message=_too_many
+        _setting("ratelimit_exports"),
+        scope="exports",
+        error_message=_too_many,
+        exempt_when=lambda: _export_account() is not None,
+    )
+    # A signed-in coordinator's (or admin's) exports count per account, not per address.
+    account_exports = limiter.shared_limit(
+        _setting("ratelimit_exports_coordinator"),
+        scope="account-exports",
+        key_func=lambda: _export_account() or "",
+        error_message=lambda: "Too many exports from your account. Wait and try again.",
+        exempt_when=lambda: _export_account() is None,
     )
     for endpoint in EXPORT_ENDPOINTS:
-        app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
+        view = account_exports(exports(app.view_functions[endpoint]))
+        app.view_functions[endpoint] = cast(Any, view)
     login = limiter.limit(
         _setting("ratelimit_login"),
         methods=["POST"],
@@ -148,6 +162,12 @@ def _never_limited() -> bool:
         or endpoint in EXPORT_ENDPOINTS
         or endpoint == LOGIN_ENDPOINT
     )
+
+
+def _export_account() -> str | None:
+    """Return 'account:<id>' for a signed-in coordinator or admin, else None."""
+    user = signed_in_user()
+    return None if user is None else f"account:{user.id}"
 
 
 def _setting(name: str) -> Callable[[], str]:
