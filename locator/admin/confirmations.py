@@ -106,9 +106,7 @@ def check_call(
     codes = set(known_codes)
     chosen = tuple(dict.fromkeys(c for c in confirmed if c))
     if any(c not in codes for c in chosen):
-        raise BadQueryError(
-            N_("Confirm only services this facility lists."), field="confirmed"
-        )
+        raise BadQueryError(N_("Confirm only services this facility lists."), field="confirmed")
     cleaned = note.strip()
     if len(cleaned) > MAX_NOTE:
         raise BadQueryError(

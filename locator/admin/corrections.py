@@ -54,9 +54,9 @@ class Corrected:
     to_review: tuple[int, ...] = ()
 
 
-def check_correction(field: str, value: str, called_on: str, codes: frozenset[str]) -> tuple[
-    str, str, date
-]:
+def check_correction(
+    field: str, value: str, called_on: str, codes: frozenset[str]
+) -> tuple[str, str, date]:
     """Check the accept form.
 
     Raises:

@@ -171,8 +171,7 @@ def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str
 
 # "Confirmed by phone in the last N days" (issue 20): a semi-join on the calls' own index.
 CONFIRMED_CONDITION = (
-    "t.id IN (SELECT c.facility_id FROM phone_confirmation c "
-    "WHERE c.called_on >= :confirmed_since)"
+    "t.id IN (SELECT c.facility_id FROM phone_confirmation c WHERE c.called_on >= :confirmed_since)"
 )
 
 

@@ -18,6 +18,7 @@ from locator.errors import BadQueryError
 from locator.facilities.detail import facility_codes
 from locator.models import Facility
 from locator.web.admin_auth import audit, require_admin
+from locator.web.i18n import error_message
 from locator.web.session import get_session
 
 bp = Blueprint("calls", __name__, url_prefix="/admin")
@@ -45,7 +46,7 @@ def record(facility_id: int) -> Response:
             today=datetime.now(UTC).date(),
         )
     except BadQueryError as exc:
-        abort(400, str(exc))
+        abort(400, error_message(exc))
     record_call(session=session, facility=facility, call=call, username=g.admin.username)
     detail = f"{call.called_on.isoformat()} {call.outcome}"
     if call.confirmed:

@@ -20,9 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("admin_user") as batch:
-        batch.add_column(
-            sa.Column("role", sa.String(16), nullable=False, server_default="admin")
-        )
+        batch.add_column(sa.Column("role", sa.String(16), nullable=False, server_default="admin"))
     op.create_table(
         "phone_confirmation",
         sa.Column("id", sa.Integer(), primary_key=True),
