@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 import json
 import uuid
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema

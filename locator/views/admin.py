@@ -29,11 +29,9 @@ from werkzeug.wrappers import Response
 from locator.admin import accounts as admin_users
 from locator.admin import corrections
 from locator.admin.problem_reports import PROBLEMS, REPORT_STATUSES, recent_reports
-from locator.errors import BadQueryError
 from locator.facilities.detail import facility_codes
 from locator.models import Facility, FacilityCorrection, ImportRun, ProblemReport
 from locator.web.admin_auth import audit, client_hash, home_of, require_admin
-from locator.web.i18n import error_message
 from locator.web.session import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -178,12 +176,9 @@ def accept_correction(report_id: int) -> Response:
         abort(404, gettext("There is no facility with id %(id)s.", id=report.listing_id))
     codes = facility_codes(session=db, facility_id=report.listing_id)
     form = request.form
-    try:
-        field, value, day = corrections.check_correction(
-            form.get("field", ""), form.get("value", ""), form.get("called_on", ""), codes
-        )
-    except BadQueryError as exc:
-        abort(400, error_message(exc))
+    field, value, day = corrections.check_correction(  # BadQueryError: a 400 sentence
+        form.get("field", ""), form.get("value", ""), form.get("called_on", ""), codes
+    )
     found = corrections.accept(
         session=db,
         facility=facility,
@@ -207,10 +202,7 @@ def correction_status(correction_id: int) -> Response:
     if found is None:
         abort(404, gettext("There is no correction with that number."))
     status = request.form.get("status", "")
-    try:
-        corrections.set_status(session=db, correction=found, status=status)
-    except BadQueryError as exc:
-        abort(400, error_message(exc))
+    corrections.set_status(session=db, correction=found, status=status)
     audit("correction_status", f"correction {correction_id}", status)
     db.commit()
     flash(f"Correction {correction_id} is now {status}.")

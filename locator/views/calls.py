@@ -14,11 +14,9 @@ from werkzeug.wrappers import Response
 
 from locator.admin import accounts
 from locator.admin.confirmations import check_call, record_call
-from locator.errors import BadQueryError
 from locator.facilities.detail import facility_codes
 from locator.models import Facility
 from locator.web.admin_auth import audit, require_admin
-from locator.web.i18n import error_message
 from locator.web.session import get_session
 
 bp = Blueprint("calls", __name__, url_prefix="/admin")
@@ -35,18 +33,16 @@ def record(facility_id: int) -> Response:
     if facility is None:
         abort(404, gettext("There is no facility with id %(id)s.", id=facility_id))
     form = request.form
-    try:
-        call = check_call(
-            called_on=form.get("called_on", ""),
-            outcome=form.get("outcome", ""),
-            wait_days=form.get("wait_days", ""),
-            confirmed=form.getlist("confirmed"),
-            note=form.get("note", ""),
-            known_codes=facility_codes(session=session, facility_id=facility_id),
-            today=datetime.now(UTC).date(),
-        )
-    except BadQueryError as exc:
-        abort(400, error_message(exc))
+    # A bad form raises BadQueryError: the error page says what to fix (400).
+    call = check_call(
+        called_on=form.get("called_on", ""),
+        outcome=form.get("outcome", ""),
+        wait_days=form.get("wait_days", ""),
+        confirmed=form.getlist("confirmed"),
+        note=form.get("note", ""),
+        known_codes=facility_codes(session=session, facility_id=facility_id),
+        today=datetime.now(UTC).date(),
+    )
     record_call(session=session, facility=facility, call=call, username=g.admin.username)
     detail = f"{call.called_on.isoformat()} {call.outcome}"
     if call.confirmed:

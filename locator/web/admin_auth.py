@@ -7,6 +7,7 @@ a password signs out every other session.
 from __future__ import annotations
 
 from flask import abort, g, redirect, request, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from locator.admin import accounts as admin_users
@@ -27,7 +28,10 @@ def require_admin() -> Response | None:
         session.pop("admin_id", None)
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     if user.role != "admin" and request.endpoint not in COORDINATOR_ENDPOINTS:
-        abort(403, "This page is for admins. Coordinators record calls on facility pages.")
+        abort(
+            403,
+            gettext("This page is for admins. Coordinators record calls on facility pages."),
+        )
     g.admin = user
     return None
 

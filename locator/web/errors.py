@@ -45,7 +45,7 @@ def _http_error(exc: HTTPException) -> Any:
         404: N_("We could not find that page."),
         405: N_("That kind of request is not accepted here."),
         413: N_("That request is too large."),
-        429: N_("Too many requests from your address. Wait a little and try again."),
+        429: N_("Too many requests from your address."),
     }.get(status, N_("Something went wrong."))
     custom = exc.description and exc.description != type(exc).description
     # Views translate the descriptions they pass to abort(); this translates the defaults.

@@ -176,7 +176,7 @@ def _setting(name: str) -> Callable[[], str]:
 
 
 def _too_many() -> str:
-    return "Too many requests from your address. Wait a little and try again."
+    return "Too many requests from your address."
 
 
 def content_security_policy(map_tile_url: str) -> str:

@@ -1,0 +1,242 @@
+"""Referral coordinators: sign in, confirm a listing by phone, and see it everywhere it shows.
+
+The facility is a real row of the 2019 Charlottesville sample (tests/conftest.py); the call is
+recorded through the real form with its CSRF token, and every place a facility shows (its
+page, the API, the CSV/XLSX/PDF exports, the search filter) is read as a person would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from locator.cli import cli
+from locator.models import AuditLog, Facility, PhoneConfirmation, ProblemReport
+from tests.conftest import ADMIN_PASSWORD, admin_client_for, form_token, log_in, make_app
+
+COORDINATOR = "casemanager"
+SEARCH = "near=22903&radius=25"
+
+
+def coordinator_client(app: Flask, name: str = COORDINATOR) -> FlaskClient:
+    """Create a coordinator with the real command and sign in through the real form."""
+    made = app.test_cli_runner().invoke(
+        cli,
+        ["admin", "create-user", name, "--role", "coordinator"],
+        input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert f"Created the coordinator {name}" in made.output
+    client = app.test_client()
+    signed_in = log_in(client, name, ADMIN_PASSWORD)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/admin/mine")
+    return client
+
+
+def first_result(client: FlaskClient) -> int:
+    body = client.get(f"/api/v1/facilities?{SEARCH}").get_json()
+    return int(body["results"][1]["id"])  # not the nearest: the filter must find it anyway
+
+
+def record_call(client: FlaskClient, facility_id: int, **fields: str | list[str]) -> None:
+    token = form_token(client, f"/facilities/{facility_id}")
+    data: dict[str, str | list[str]] = {
+        "csrf_token": token,
+        "called_on": datetime.now(UTC).date().isoformat(),
+        "outcome": "accepting",
+        "note": "Spoke to intake",
+        **fields,
+    }
+    answer = client.post(f"/admin/facilities/{facility_id}/calls", data=data)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def test_a_coordinator_reaches_only_their_pages(app: Flask) -> None:
+    client = coordinator_client(app)
+    assert client.get("/admin/mine").status_code == 200
+    for page in ("/admin/imports", "/admin/reports", "/admin/audit", "/admin/laws"):
+        assert client.get(page).status_code in (403, 404), page
+    assert app.test_client().get("/admin/mine").status_code == 302  # strangers sign in first
+
+
+def test_a_recorded_call_shows_on_the_page_api_exports_and_confirmed_search(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    codes = client.get(f"/api/v1/facilities/{facility_id}").get_json()["facility"]["services"]
+    record_call(client, facility_id, confirmed=[codes[0]])
+    today = datetime.now(UTC).date().isoformat()
+    public = app.test_client()
+
+    page = BeautifulSoup(public.get(f"/facilities/{facility_id}").text, "html.parser")
+    line = page.select_one("#last-confirmation")
+    assert line is not None
+    assert f"Confirmed by phone on {today} (today): accepting new patients" in line.text
+    assert COORDINATOR not in page.text and "Spoke to intake" not in page.text
+    assert page.select_one("form.call-form") is None  # the form is for signed-in accounts
+
+    api = public.get(f"/api/v1/facilities?{SEARCH}").get_json()["results"]
+    mine = next(r for r in api if r["id"] == facility_id)
+    assert mine["last_confirmation"] == {
+        "date": today,
+        "outcome": "accepting",
+        "wait_days": None,
+        "services_confirmed": [codes[0]],
+    }
+    assert all(r["last_confirmation"] is None for r in api if r["id"] != facility_id)
+    one = public.get(f"/api/v1/facilities/{facility_id}").get_json()["facility"]
+    assert one["last_confirmation"]["date"] == today
+
+    confirmed = public.get(f"/api/v1/facilities?{SEARCH}&confirmed=90").get_json()
+    assert [r["id"] for r in confirmed["results"]] == [facility_id]
+    results = BeautifulSoup(public.get(f"/search?{SEARCH}&confirmed=90").text, "html.parser")
+    items = results.select("li.result")
+    assert [li["id"] for li in items] == [f"facility-{facility_id}"]
+    assert "accepting new patients" in items[0].select_one("p.confirmed").text
+
+    rows = list(csv.DictReader(io.StringIO(public.get(f"/export/facilities.csv?{SEARCH}").text)))
+    row = next(r for r in rows if r["id"] == str(facility_id))
+    assert (row["confirmed_on"], row["confirmation"]) == (today, "accepting new patients")
+    assert all(r["confirmed_on"] == "" for r in rows if r["id"] != str(facility_id))
+
+    sheet = load_workbook(io.BytesIO(public.get(f"/export/facilities.xlsx?{SEARCH}").data)).active
+    header = [c.value for c in sheet[1]]
+    cells = next(
+        r for r in sheet.iter_rows(min_row=2) if r[header.index("id")].value == facility_id
+    )
+    assert cells[header.index("confirmed_on")].value.date().isoformat() == today
+    assert cells[header.index("confirmation")].value == "accepting new patients"
+
+    pdf = PdfReader(io.BytesIO(public.get(f"/export/facilities.pdf?{SEARCH}").data))
+    text = " ".join(p.extract_text() for p in pdf.pages)
+    assert f"Confirmed by phone on {today} (today): accepting new patients" in text
+
+    audit = _audit(app, "phone_confirmation")
+    assert [(a.username, a.target) for a in audit] == [(COORDINATOR, f"facility {facility_id}")]
+
+
+def test_a_wait_list_call_reads_with_its_wait_and_age(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    called = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    record_call(client, facility_id, outcome="wait_list", wait_days="14", called_on=called)
+    page = app.test_client().get(f"/facilities/{facility_id}").text
+    assert f"Confirmed by phone on {called} (3 days ago): wait list, about 14 days" in page
+
+
+def test_a_bad_call_form_gets_a_sentence_and_stores_nothing(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    token = form_token(client, f"/facilities/{facility_id}")
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    for fields, words in (
+        ({"called_on": "last week", "outcome": "accepting"}, "Enter the date of the call"),
+        ({"called_on": tomorrow, "outcome": "accepting"}, "not in the future"),
+        ({"called_on": tomorrow[:8] + "01", "outcome": "maybe"}, "Choose what you heard"),
+        (
+            {"called_on": tomorrow[:8] + "01", "outcome": "accepting", "confirmed": "NOPE"},
+            "Confirm only services this facility lists",
+        ),
+    ):
+        answer = client.post(
+            f"/admin/facilities/{facility_id}/calls", data={"csrf_token": token, **fields}
+        )
+        assert answer.status_code == 400 and words in answer.get_data(as_text=True), fields
+    no_token = client.post(
+        f"/admin/facilities/{facility_id}/calls",
+        data={"called_on": tomorrow[:8] + "01", "outcome": "accepting"},
+    )
+    assert no_token.status_code == 400
+    with Session(app.extensions["engine"]) as session:
+        assert session.scalars(select(PhoneConfirmation)).all() == []
+
+
+def test_a_closed_call_goes_to_the_review_queue(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    record_call(client, facility_id, outcome="closed", note="Building empty")
+    with Session(app.extensions["engine"]) as session:
+        report = session.scalars(select(ProblemReport)).one()
+    assert (report.listing_id, report.problem, report.status) == (facility_id, "closed", "new")
+    admin = admin_client_for(app)
+    queue = BeautifulSoup(admin.get("/admin/reports").text, "html.parser")
+    assert queue.select_one(f"form[action='/admin/reports/{report.id}/correct']") is not None
+
+
+def test_coordinator_exports_count_per_account_not_per_address(db_url: str) -> None:
+    app = make_app(
+        db_url,
+        RATELIMIT_EXPORTS="1 per minute",
+        RATELIMIT_EXPORTS_COORDINATOR="3 per minute",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    office = coordinator_client(app)
+    neighbour = app.test_client()
+    assert neighbour.get(f"/export/facilities.csv?{SEARCH}").status_code == 200
+    refused = neighbour.get(f"/export/facilities.csv?{SEARCH}")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    said = re.search(r"You can try again in (\d+) seconds\.", refused.get_data(as_text=True))
+    assert said is not None and abs(int(said.group(1)) - wait) <= 1  # the header's wait
+    api = neighbour.get(f"/api/v1/facilities/export?format=csv&{SEARCH}")
+    assert api.status_code == 429 and api.get_json()["error"]["retry_after"] >= 1
+    # The coordinator shares the neighbour's address but has the account's own budget.
+    codes = [office.get(f"/export/facilities.csv?{SEARCH}").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    mine = BeautifulSoup(office.get("/admin/mine").text, "html.parser")
+    assert len(mine.select("ul.my-exports li")) == 3
+    app.extensions["engine"].dispose()
+
+
+def test_spanish_pdf_and_xlsx_open_well(client: FlaskClient) -> None:
+    sheet_data = client.get(f"/export/facilities.xlsx?{SEARCH}").data
+    book = load_workbook(io.BytesIO(sheet_data))
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
+    assert all(cell.font.bold for cell in sheet[1])
+    zip_column = [c.value for c in sheet[1]].index("zip")
+    assert sheet.cell(2, zip_column + 1).number_format == "@"
+    assert sheet.column_dimensions["D"].width == 40  # the name column is wide enough to read
+
+    spanish = client.get(
+        f"/export/facilities.pdf?{SEARCH}&service=detox", headers={"Accept-Language": "es"}
+    )
+    pdf = PdfReader(io.BytesIO(spanish.data))
+    text = " ".join(p.extract_text() for p in pdf.pages)
+    pages = len(pdf.pages)
+    assert f"Página 1 de {pages}" in text
+    assert "Búsqueda: a menos de 25 millas de Charlottesville, VA 22903" in text
+    assert "/search?" in text and "service=detox" in text
+    english = PdfReader(io.BytesIO(client.get(f"/export/facilities.pdf?{SEARCH}").data))
+    first = english.pages[0].extract_text()
+    assert f"Page 1 of {len(english.pages)}" in first and "Search: within 25 miles" in first
+    assert "listings.." not in first and ".. Last seen" not in first
+
+
+def test_hsds_splits_the_phone_extension(client: FlaskClient, app: Flask) -> None:
+    with Session(app.extensions["engine"]) as session:
+        facility = session.scalars(select(Facility).where(col(Facility.phone) != "")).first()
+        assert facility is not None
+        facility.phone = "434-971-8454 x1"
+        session.add(facility)
+        session.commit()
+        facility_id = facility.id
+    body = client.get(f"/api/v1/referrals/export?format=hsds-json&l=f{facility_id}").get_json()
+    phone = next(p for p in body[0]["phones"] if p["description"] == "Main")
+    assert (phone["number"], phone["extension"]) == ("434-971-8454", 1)
+
+
+def _audit(app: Flask, action: str) -> list[AuditLog]:
+    with Session(app.extensions["engine"]) as session:
+        return list(session.scalars(select(AuditLog).where(col(AuditLog.action) == action)))
