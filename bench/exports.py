@@ -36,6 +36,7 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search import load, make_dataset
+from locator.admin.confirmations import LastConfirmation
 from locator.db import make_engine, migrate
 from locator.exports import hsds
 from locator.exports import writers as exports
@@ -72,6 +73,37 @@ WRITERS: dict[str, Writer] = {
 }
 STREAMING = ("csv", "hsds-json")
 PDF_ROWS = 500  # the app's default export_max_pdf_rows
+
+
+def sheet_rows(rows: list[ExportRow]) -> list[ExportRow]:
+    """Give the PDF pass rows as full as a real referral sheet's (synthetic, bench only).
+
+    The loaded rows carry only a name and a few codes; a real entry has an address, three
+    phones, a website, ~30 services in ~8 categories and often a phone confirmation.
+    """
+    groups = tuple(
+        (f"Category {g}", tuple(f"Synthetic service {g}.{s} with a longer name" for s in range(4)))
+        for g in range(8)
+    )
+    confirmed = LastConfirmation(date(2026, 10, 20), "wait_list", 14, ("DT", "MD"))
+    return [
+        replace(
+            row,
+            street1=f"{row.id} Synthetic Avenue",
+            street2="Suite 200",
+            city="Benchville",
+            zip="99999",
+            phone="555-010-0000",
+            intake_phone="555-010-0001 x12",
+            hotline_phone="555-010-0002",
+            website=f"https://example.org/synthetic/{row.id}",
+            service_groups=groups,
+            last_confirmation=confirmed if row.id % 3 == 0 else None,
+            services_confirmed="Detox; Medicaid" if row.id % 3 == 0 else "",
+            source_note="Synthetic rows for the export benchmark.",
+        )
+        for row in rows
+    ]
 
 
 def drain(chunks: Iterator[bytes]) -> int:
@@ -150,13 +182,14 @@ def report(rows: list[ExportRow], big: int, formats: list[str]) -> None:
         if formats and name not in formats:
             continue
         if name == "pdf":  # capped in the app (export_max_pdf_rows): measured at the cap
-            pdf_rows = rows[:PDF_ROWS]
-            took, base, size = timed(writer, pdf_rows, repeat=1)
-            small = peak_mib(writer, copies(rows, PDF_ROWS))
+            pdf_rows = sheet_rows(rows[:PDF_ROWS])
+            took, base, size = timed(writer, pdf_rows, repeat=3)
+            small = peak_mib(writer, iter(pdf_rows))
             print(
                 f"{name + f' ({PDF_ROWS} rows)':18} {PDF_ROWS / took:>10,.0f} "
                 f"{PDF_ROWS / base:>13,.0f} {took / base:>8.2f} {size / 2**20:>8.1f} "
-                f"{small:>14.1f} {'-':>14}",
+                f"{small:>14.1f} {'-':>14}   {took:.2f} s for {PDF_ROWS} full entries "
+                f"(target <= 1.5 s)",
                 flush=True,
             )
             continue
