@@ -74,8 +74,8 @@ def login() -> Response | str | tuple[str, int]:
     session["admin_stamp"] = admin_users.session_stamp(user)
     admin_users.record(session=db, username=user.username, action="login", address=client_hash())
     db.commit()
-    if user.role != "admin" and not request.values.get("next"):
-        next_url = home_of(user)
+    if user.role != "admin" and not next_url.startswith(url_for("calls.mine")):
+        next_url = home_of(user)  # the admin pages would only answer 403
     return redirect(next_url)
 
 
