@@ -166,7 +166,7 @@ def _phones(row: ExportRow, service_id: str) -> list[dict[str, Any]]:
     ):
         if number:
             digits, extension = split_extension(number)
-            phone = {
+            phone: dict[str, Any] = {
                 "id": stable_id("phone", row.source, row.source_key, label),
                 "service_id": service_id,
                 "number": digits,

@@ -69,14 +69,20 @@ def _too_many(message: str) -> Response:
 def wait_sentence(seconds: int) -> str:
     """Return 'You can try again in 45 seconds.' or '... in about 3 minutes.'."""
     if seconds < 90:
-        return ngettext(
-            "You can try again in %(num)d second.", "You can try again in %(num)d seconds.", seconds
+        return str(
+            ngettext(
+                "You can try again in %(num)d second.",
+                "You can try again in %(num)d seconds.",
+                seconds,
+            )
         )
     minutes = round(seconds / 60)
-    return ngettext(
-        "You can try again in about %(num)d minute.",
-        "You can try again in about %(num)d minutes.",
-        minutes,
+    return str(
+        ngettext(
+            "You can try again in about %(num)d minute.",
+            "You can try again in about %(num)d minutes.",
+            minutes,
+        )
     )
 
 

@@ -125,7 +125,7 @@ def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
 
 def _distances_from(unit: str, label: str) -> str:
     words = gettext("miles") if unit == "mi" else gettext("km")
-    return gettext("Distances in %(unit)s from %(place)s.", unit=words, place=label)
+    return str(gettext("Distances in %(unit)s from %(place)s.", unit=words, place=label))
 
 
 def search_words(query: FacilityQuery, label: str) -> str:
@@ -148,7 +148,7 @@ def search_words(query: FacilityQuery, label: str) -> str:
         parts.append(
             gettext("confirmed by phone since %(date)s", date=query.confirmed_since.isoformat())
         )
-    return gettext("Search: %(search)s.", search="; ".join(parts))
+    return str(gettext("Search: %(search)s.", search="; ".join(parts)))
 
 
 def _page_link(endpoint: str, args: MultiDict[str, str]) -> str:
