@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,12 +19,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from locator.cli import cli
 from locator.models import AuditLog, Facility, PhoneConfirmation, ProblemReport
 from tests.conftest import ADMIN_PASSWORD, admin_client_for, form_token, log_in, make_app
+from tests.test_exports import hsds_validator
+from tests.utils.facilities import add_sites, site
+from tests.utils.meetings import add_meetings, meeting, meetings
 
 COORDINATOR = "casemanager"
 SEARCH = "near=22903&radius=25"
@@ -240,3 +244,70 @@ def test_hsds_splits_the_phone_extension(client: FlaskClient, app: Flask) -> Non
 def _audit(app: Flask, action: str) -> list[AuditLog]:
     with Session(app.extensions["engine"]) as session:
         return list(session.scalars(select(AuditLog).where(col(AuditLog.action) == action)))
+
+
+def test_at_equal_distance_the_recently_confirmed_listing_comes_first(
+    empty_db_url: str, empty_engine: Engine
+) -> None:
+    # Two programmes in one building: the same distance from anywhere.
+    add_sites(
+        empty_engine,
+        [site("Alpha Clinic", 38.03, -78.48), site("Beta Clinic", 38.03, -78.48)],
+    )
+    app = make_app(empty_db_url)
+    client = app.test_client()
+    near = "/api/v1/facilities?lat=38.0&lon=-78.5&radius=25"
+    before = [r["name"] for r in client.get(near).get_json()["results"]]
+    assert before == ["Test site Alpha Clinic", "Test site Beta Clinic"]
+    with Session(empty_engine) as session:
+        beta = session.scalars(
+            select(Facility).where(col(Facility.name) == "Test site Beta Clinic")
+        ).one()
+        old = session.scalars(
+            select(Facility).where(col(Facility.name) == "Test site Alpha Clinic")
+        ).one()
+        today = datetime.now(UTC).date()
+        for facility, day in ((beta, today), (old, today - timedelta(days=200))):
+            assert facility.id is not None
+            session.add(
+                PhoneConfirmation(
+                    facility_id=facility.id, called_on=day, outcome="accepting", username="x"
+                )
+            )
+        session.commit()
+    after = [r["name"] for r in client.get(near).get_json()["results"]]
+    assert after == [
+        "Test site Beta Clinic",
+        "Test site Alpha Clinic",
+    ]  # Alpha's call is older than 90 days
+    rows = csv.DictReader(io.StringIO(client.get("/export/facilities.csv?lat=38.0&lon=-78.5").text))
+    assert [r["name"] for r in rows] == ["Test site Beta Clinic", "Test site Alpha Clinic"]
+    app.extensions["engine"].dispose()
+
+
+def test_hsds_carries_the_confirmation_and_still_validates(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    record_call(client, facility_id)
+    body = client.get(f"/api/v1/referrals/export?format=hsds-json&l=f{facility_id}").get_json()
+    today = datetime.now(UTC).date().isoformat()
+    assert body[0]["assured_date"] == today
+    assert f"Confirmed by phone on {today}: accepting new patients" in body[0]["description"]
+    assert "assurer_email" not in body[0] and COORDINATOR not in json.dumps(body)
+    validator = hsds_validator("service.json")
+    assert list(validator.iter_errors(body[0])) == []
+
+
+def test_a_referral_sheet_names_each_meetings_fellowship_and_the_websites(
+    client: FlaskClient, engine: Engine
+) -> None:
+    add_meetings(engine, meeting("sheet"))
+    meeting_id = meetings(engine)["sheet"].id
+    with Session(engine) as session:
+        with_site = session.scalars(select(Facility).where(col(Facility.website) != "")).first()
+        assert with_site is not None
+    answer = client.get(f"/referrals/export.pdf?l=f{with_site.id},m{meeting_id}")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.data)).pages)
+    assert f"Website: {with_site.website}" in text
+    assert "Narcotics Anonymous" in text
+    assert "A referral list of 2 entries." in text and "/referrals?l=f" in text
