@@ -43,7 +43,8 @@ def test_a_coordinator_records_a_call_and_finds_it_in_a_confirmed_search(
     expect(page.locator("#last-confirmation")).to_contain_text("(today): wait list, about 10 days")
     expect(page.locator(".call-history li")).to_have_count(1)
 
-    page.goto("/search?near=22903&radius=25")
+    page.goto("/")
+    page.fill("#near", "22903")
     page.check("#confirmed")
     with page.expect_navigation():
         page.click(".search-form button[type=submit]")
