@@ -209,9 +209,7 @@ XLSX_WIDTHS = {
     "services_confirmed": 24,
 }
 DEFAULT_WIDTH = 14
-TEXT_COLUMNS = frozenset({"zip", "phone", "intake_phone", "hotline_phone", "source_key"})
 _DATE_INDEXES = tuple(i for i, name in enumerate(COLUMNS) if name.endswith(("_seen", "_on")))
-_TEXT_COLUMN_INDEXES = tuple(i for i, name in enumerate(COLUMNS) if name in TEXT_COLUMNS)
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], *, title: str = "Facilities") -> Iterator[bytes]:
@@ -246,18 +244,12 @@ def xlsx_chunks(rows: Iterable[ExportRow], *, title: str = "Facilities") -> Iter
 
 
 def _xlsx_cells(sheet: Any, row: ExportRow) -> list[Any]:
+    """Return the row's cells: text escaped and kept as text (a ZIP keeps its leading zero,
+    a phone is never a number), dates as dates (openpyxl gives them a date format)."""
     cells = row_cells(row)
     values = _VALUES(row)
     for i in _DATE_INDEXES:
-        if values[i] is not None:
-            cell = WriteOnlyCell(sheet, value=values[i])
-            cell.number_format = "yyyy-mm-dd"
-            cells[i] = cell
-    for i in _TEXT_COLUMN_INDEXES:
-        if cells[i]:
-            cell = WriteOnlyCell(sheet, value=cells[i])
-            cell.number_format = "@"
-            cells[i] = cell
+        cells[i] = values[i]
     return cells
 
 
