@@ -312,3 +312,23 @@ def test_a_referral_sheet_names_each_meetings_fellowship_and_the_websites(
     assert f"Website: {with_site.website}" in text
     assert "Narcotics Anonymous" in text
     assert "A referral list of 2 entries." in text and "/referrals?l=f" in text
+
+
+def test_a_spanish_workbook_has_a_spanish_header_and_confirmation(app: Flask) -> None:
+    client = coordinator_client(app)
+    facility_id = first_result(client)
+    record_call(client, facility_id, outcome="wait_list", wait_days="3")
+    answer = app.test_client().get(
+        f"/export/facilities.xlsx?{SEARCH}", headers={"Accept-Language": "es"}
+    )
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    header = [c.value for c in sheet[1]]
+    assert "Nombre" in header and "Código postal" in header and sheet.freeze_panes == "A2"
+    cells = next(
+        r for r in sheet.iter_rows(min_row=2) if r[header.index("id")].value == facility_id
+    )
+    assert cells[header.index("Confirmación por teléfono")].value == "lista de espera, unos 3 días"
+    english = load_workbook(
+        io.BytesIO(app.test_client().get(f"/export/facilities.xlsx?{SEARCH}").data)
+    )
+    assert [c.value for c in english.active[1]][:4] == ["position", "kind", "id", "name"]

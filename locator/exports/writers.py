@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from locator.admin.confirmations import LastConfirmation
 from locator.errors import N_
-from locator.exports.confirmation_text import confirmation_sentence
+from locator.exports.confirmation_text import confirmation_sentence, outcome_words
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 200
@@ -212,14 +212,77 @@ DEFAULT_WIDTH = 14
 _DATE_INDEXES = tuple(i for i, name in enumerate(COLUMNS) if name.endswith(("_seen", "_on")))
 
 
-def xlsx_chunks(rows: Iterable[ExportRow], *, title: str = "Facilities") -> Iterator[bytes]:
+_SHEET_TITLE_BAD = re.compile(r"[\\/?*\[\]:]")  # Excel refuses these in a sheet's name
+
+
+def _same_plural(one: str, many: str, n: int) -> str:
+    return one if n == 1 else many
+
+
+# The header a person reads in a language other than English (English keeps the column keys,
+# the same as the CSV's, so tools that read either find the same names).
+COLUMN_LABELS: dict[str, str] = {
+    "position": N_("No."),
+    "kind": N_("Kind"),
+    "id": "id",
+    "name": N_("Name"),
+    "name2": N_("Program"),
+    "street1": N_("Street"),
+    "street2": N_("Street, line 2"),
+    "city": N_("City"),
+    "state": N_("State"),
+    "zip": N_("ZIP code"),
+    "county": N_("County"),
+    "phone": N_("Phone"),
+    "intake_phone": N_("Intake"),
+    "hotline_phone": N_("Hotline"),
+    "website": N_("Website"),
+    "online_url": N_("Online link"),
+    "latitude": N_("latitude"),
+    "longitude": N_("longitude"),
+    "location_approximate": N_("Approximate location"),
+    "distance": N_("Distance"),
+    "unit": N_("Unit"),
+    "facility_types": N_("Facility types"),
+    "categories": N_("Services"),
+    "service_codes": N_("Service codes"),
+    "service_names": N_("Service names"),
+    "fellowship": N_("Fellowship"),
+    "schedule": N_("Schedule"),
+    "time_zone": N_("Time zone"),
+    "attendance": N_("Attendance"),
+    "formats": N_("Formats"),
+    "active": N_("Listed"),
+    "source": N_("Source"),
+    "source_key": N_("Source key"),
+    "source_note": N_("Source note"),
+    "source_url": N_("Source link"),
+    "first_seen": N_("First seen"),
+    "last_seen": N_("Last seen"),
+    "url": N_("Page"),
+    "note": N_("Note"),
+    "confirmed_on": N_("Confirmed by phone on"),
+    "confirmation": N_("Phone confirmation"),
+    "services_confirmed": N_("Services confirmed"),
+}
+
+
+def xlsx_chunks(
+    rows: Iterable[ExportRow],
+    *,
+    title: str = "Facilities",
+    gettext: Callable[[str], str] | None = None,
+    ngettext: Callable[[str, str, int], str] = _same_plural,
+) -> Iterator[bytes]:
     """Yield an Excel workbook written in write-only mode (rows go to disk, not memory).
 
     The header row is bold, frozen and filtered; phones and ZIP codes are text (a ZIP keeps
-    its leading zero), dates are dates.
+    its leading zero), dates are dates. With ``gettext`` (a language other than English) the
+    header and the confirmation words are translated.
     """
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
+    sheet = book.create_sheet(title=_SHEET_TITLE_BAD.sub(" ", title)[:31].strip() or "Sheet")
+    names = [gettext(COLUMN_LABELS[n]) for n in COLUMNS] if gettext else list(COLUMNS)
     sheet.freeze_panes = "A2"
     for index, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS.get(
@@ -227,15 +290,19 @@ def xlsx_chunks(rows: Iterable[ExportRow], *, title: str = "Facilities") -> Iter
         )
     bold = Font(bold=True)
     header = []
-    for name in COLUMNS:
+    for name in names:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     count = 0
+    confirmation = COLUMNS.index("confirmation")
     for row in rows:
         count += 1
-        sheet.append(_xlsx_cells(sheet, row))
+        cells = _xlsx_cells(sheet, row)
+        if gettext and row.last_confirmation is not None:
+            cells[confirmation] = outcome_words(row.last_confirmation, gettext, ngettext)
+        sheet.append(cells)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES) as handle:
         book.save(handle)
@@ -297,10 +364,6 @@ def pdf_text(value: str) -> str:
 
 def _same(text: str) -> str:
     return text
-
-
-def _same_plural(one: str, many: str, n: int) -> str:
-    return one if n == 1 else many
 
 
 @dataclass(frozen=True, slots=True)

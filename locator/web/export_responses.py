@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Response, abort, current_app, request, stream_with_context, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
@@ -197,7 +197,7 @@ def _stream(
 ) -> Response:
     writers: dict[str, Callable[[], Iterator[bytes]]] = {
         "csv": lambda: exports.csv_chunks(rows()),
-        "xlsx": lambda: exports.xlsx_chunks(rows()),
+        "xlsx": lambda: _xlsx(rows(), heading),
         "pdf": lambda: iter([exports.pdf_bytes(rows(), heading)]),
         "hsds-json": lambda: hsds.json_chunks(r for r in rows() if r.kind == "facility"),
         "hsds-zip": lambda: hsds.zip_chunks(r for r in rows() if r.kind == "facility"),
@@ -209,6 +209,16 @@ def _stream(
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _xlsx(rows: Iterable[ExportRow], heading: SheetHeading) -> Iterator[bytes]:
+    """The workbook; in a language other than English its header and words are translated
+    (in English the header keeps the CSV's column keys, which tools read)."""
+    if str(get_locale()).startswith("en"):
+        return exports.xlsx_chunks(rows, title=heading.title)
+    return exports.xlsx_chunks(
+        rows, title=heading.title, gettext=heading.gettext, ngettext=heading.ngettext
+    )
 
 
 def _closing(chunks: Iterator[bytes], session: Session) -> Iterator[bytes]:
