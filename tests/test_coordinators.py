@@ -14,6 +14,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
@@ -332,3 +333,12 @@ def test_a_spanish_workbook_has_a_spanish_header_and_confirmation(app: Flask) ->
         io.BytesIO(app.test_client().get(f"/export/facilities.xlsx?{SEARCH}").data)
     )
     assert [c.value for c in english.active[1]][:4] == ["position", "kind", "id", "name"]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "99999", "1.5"])
+def test_a_bad_confirmed_filter_is_a_400_sentence(client: FlaskClient, value: str) -> None:
+    answer = client.get(f"/api/v1/facilities?{SEARCH}&confirmed={value}")
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["field"] == "confirmed"
+    page = client.get(f"/search?{SEARCH}&confirmed={value}")
+    assert page.status_code == 400 and "days" in page.get_data(as_text=True)
