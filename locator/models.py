@@ -417,6 +417,9 @@ class AdminUser(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Raised at sign-out: a session cookie carries the epoch it was issued in, so a cookie
+    # saved before the sign-out no longer opens anything.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditLog(SQLModel, table=True):

@@ -33,7 +33,7 @@ def parse_weekdays(args: MultiDict[str, str]) -> tuple[int, ...]:
     days: list[int] = []
     for raw in list_param(args, "day"):
         text = raw.lower()
-        if text.isdigit() and int(text) <= 6:
+        if text.isascii() and text.isdigit() and int(text) <= 6:
             days.append(int(text))
             continue
         found = [
