@@ -42,6 +42,7 @@ class Settings:
     ratelimit_storage_uri: str
     ratelimit_api: str
     ratelimit_exports: str
+    ratelimit_exports_coordinator: str
     ratelimit_login: str
     report_limit_per_sender_per_hour: int
     report_limit_per_hour: int

@@ -411,6 +411,9 @@ class AdminUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=256)
+    # admin: every /admin page; coordinator: records phone calls and sees their own exports
+    # (added by migration 0013).
+    role: str = Field(default="admin", max_length=16)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
@@ -431,3 +434,47 @@ class AuditLog(SQLModel, table=True):
     target: str = Field(default="", max_length=200)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     address_hash: str = Field(default="", max_length=64)
+
+
+class PhoneConfirmation(SQLModel, table=True):
+    """A coordinator's phone call to a facility: when, what they heard, what was confirmed.
+
+    ``username`` is kept for the audit trail and the admin pages only; public pages, the API
+    and the exports show the date, outcome and confirmed services, never who called.
+    """
+
+    __tablename__ = "phone_confirmation"
+    __table_args__ = (Index("ix_phone_confirmation_facility", "facility_id", "called_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: int = Field(foreign_key="facility.id", ondelete="CASCADE")
+    called_on: date = Field(index=True)
+    outcome: str = Field(max_length=32)  # locator/admin/confirmations.py OUTCOMES
+    wait_days: int | None = None
+    confirmed: list[str] = _json_list()  # service codes confirmed on the call
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    username: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FacilityCorrection(SQLModel, table=True):
+    """An admin-accepted correction that overrides what the sources say about one field.
+
+    ``source_value`` is what the sources said when it was accepted: while they still say it,
+    every rebuild of the facility applies ``value``; once they say something else the
+    correction stops applying and waits for review (status ``review``).
+    """
+
+    __tablename__ = "facility_correction"
+    __table_args__ = (Index("ix_facility_correction_facility", "facility_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: int = Field(foreign_key="facility.id", ondelete="CASCADE")
+    field: str = Field(max_length=32)  # phone, closed, service
+    value: str = Field(default="", max_length=200)  # the new phone, or the service code
+    source_value: str = Field(default="", max_length=200)
+    called_on: date
+    status: str = Field(default="active", max_length=16)  # active, review, withdrawn
+    report_id: int | None = None
+    accepted_by: str = Field(max_length=64)
+    accepted_at: datetime = Field(default_factory=utcnow)

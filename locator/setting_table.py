@@ -104,6 +104,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Exports (CSV, Excel, PDF, HSDS; pages and API) one client may ask for.",
     ),
     Setting(
+        "ratelimit_exports_coordinator",
+        "30 per minute;600 per hour",
+        "Exports one signed-in coordinator or admin may ask for, counted per account instead of "
+        "per address (an office behind one address shares nothing).",
+    ),
+    Setting(
         "ratelimit_login",
         "5 per minute;20 per hour",
         "Failed admin logins one client may make before it must wait.",

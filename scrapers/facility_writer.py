@@ -7,7 +7,7 @@ facilities it touched. See README "Several sources, one facility".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import reduce
 from typing import Any, ClassVar
@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session, col
 
+from locator.admin import corrections
 from locator.facilities.taxonomy import service_bits
-from locator.models import Facility, FacilitySource
+from locator.models import Facility, FacilityCorrection, FacilitySource
 from locator.places.spatial import index_columns
 from scrapers.base import BATCH_SIZE, content_hash
 from scrapers.facilities import FacilityRecord, merge_facilities
@@ -102,6 +103,50 @@ def union(contributions: list[_Contribution]) -> tuple[FacilityRecord, dict[str,
         "last_seen": max(c.last_seen for c in active),
     }
     return record, provenance
+
+
+@dataclass
+class CorrectionLayer:
+    """Admin-accepted corrections (locator/admin/corrections.py), the top layer of the union.
+
+    Applied after the sources are merged, so a re-import rebuilds the same corrected facility;
+    a correction whose field a source has since changed is sent back for review instead.
+    """
+
+    by_facility: dict[int, list[FacilityCorrection]]
+    closed: set[int] = field(default_factory=set)
+    to_review: list[int] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, session: Session, facility_ids: list[int]) -> CorrectionLayer:
+        return cls(corrections.active_corrections(session=session, facility_ids=facility_ids))
+
+    def apply(
+        self, facility_id: int, record: FacilityRecord, provenance: dict[str, Any]
+    ) -> tuple[FacilityRecord, dict[str, Any]]:
+        found = self.by_facility.get(facility_id)
+        if not found:
+            return record, provenance
+        says = corrections.SourceSays(record.phone, record.services or frozenset())
+        layer = corrections.overrides(found, says)
+        self.to_review.extend(layer.to_review)
+        if layer.closed:
+            self.closed.add(facility_id)
+        if layer.phone is not None:
+            record = replace(record, phone=layer.phone)
+        if layer.removed_codes and record.services is not None:
+            record = replace(record, services=record.services - layer.removed_codes)
+        note = corrections.with_notes(provenance["source_note"], layer.notes)
+        return record, {**provenance, "source_note": note}
+
+    def send_back(self, session: Session) -> None:
+        """Mark the corrections a source contradicted as waiting for review."""
+        if self.to_review:
+            session.execute(
+                update(FacilityCorrection)
+                .where(col(FacilityCorrection.id).in_(self.to_review))
+                .values(status="review")
+            )
 
 
 @dataclass
@@ -330,14 +375,23 @@ class FacilityWriter(KeyedRows):
         listed: list[tuple[int, FacilityRecord]] = []
         params: list[dict[str, Any]] = []
         gone: list[int] = []
+        corrections = CorrectionLayer.read(session, facility_ids)
         for facility_id in facility_ids:
             merged = union(grouped.get(facility_id, []))
             if merged is None:
                 gone.append(facility_id)
                 continue
-            record, provenance = merged
+            record, provenance = corrections.apply(facility_id, *merged)
             listed.append((facility_id, record))
-            params.append({**facility_values(record), **provenance, "row_id": facility_id})
+            params.append(
+                {
+                    **facility_values(record),
+                    **provenance,
+                    "row_id": facility_id,
+                    "active": facility_id not in corrections.closed,
+                }
+            )
+        corrections.send_back(session)
         if params:
             session.connection().execute(
                 update(Facility).where(col(Facility.id) == bindparam("row_id")), params

@@ -159,7 +159,7 @@ def assert_api_limit(client: FlaskClient) -> None:
     refused = client.get("/api/v1/meetings?near=22903")  # one budget for the whole API
     assert refused.status_code == 429 and refused.is_json
     assert refused.json["error"]["status"] == 429
-    assert "Wait a little" in refused.json["error"]["message"]
+    assert "You can try again in" in refused.json["error"]["message"]
     assert 1 <= int(refused.headers["Retry-After"]) <= 61
     other = client.get("/api/v1/services", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 200, "each address has its own budget"

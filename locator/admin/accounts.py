@@ -19,6 +19,9 @@ from locator.errors import N_, BadQueryError, LocatorError
 from locator.models import AdminUser, AuditLog, utcnow
 
 HASH_METHOD = "scrypt"
+# admin: the whole admin area; coordinator: records phone calls on facilities and sees their
+# own exports and lists, with export limits counted per account (locator/web/security.py).
+ROLES = ("admin", "coordinator")
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 # Checked against when the username is unknown, so timing does not tell names apart.
@@ -58,18 +61,25 @@ def find_user(*, session: Session, username: str) -> AdminUser | None:
     return session.scalars(select(AdminUser).where(col(AdminUser.username) == username)).first()
 
 
-def create_user(*, session: Session, username: str, password: str) -> AdminUser:
-    """Create an admin account with a hashed password.
+def create_user(
+    *, session: Session, username: str, password: str, role: str = "admin"
+) -> AdminUser:
+    """Create an admin or coordinator account with a hashed password.
 
     Raises:
-        AdminUserError: the name is taken or not acceptable, or the password is too short.
+        AdminUserError: the name is taken or not acceptable, the role unknown, or the
+            password too short.
     """
     check_username(username)
     check_password(password)
+    if role not in ROLES:
+        raise AdminUserError(f"The role is one of: {', '.join(ROLES)}.")
     if find_user(session=session, username=username) is not None:
         raise AdminUserError(f"There is already an admin called {username}.")
     user = AdminUser(
-        username=username, password_hash=generate_password_hash(password, method=HASH_METHOD)
+        username=username,
+        password_hash=generate_password_hash(password, method=HASH_METHOD),
+        role=role,
     )
     session.add(user)
     session.commit()
@@ -155,3 +165,16 @@ def audit_page(*, session: Session, page: int, per_page: int) -> tuple[list[Audi
     rows = session.scalars(query.offset((page - 1) * per_page).limit(per_page))
     total = session.scalar(select(func.count()).select_from(AuditLog)) or 0
     return list(rows), total
+
+
+def recent_actions(
+    *, session: Session, username: str, actions: tuple[str, ...], limit: int = 50
+) -> list[AuditLog]:
+    """Return one account's latest audit rows of these kinds (their exports), newest first."""
+    query = (
+        select(AuditLog)
+        .where(col(AuditLog.username) == username, col(AuditLog.action).in_(actions))
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import orjson
 
-from locator.exports.writers import CHUNK_BYTES, ExportRow, file_chunks
+from locator.exports.writers import CHUNK_BYTES, ExportRow, file_chunks, split_extension
 from locator.paths import DATA_DIR
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:treatment-locator:hsds")
@@ -127,6 +127,9 @@ def service(row: ExportRow) -> dict[str, Any]:
         "url": website,
         "status": "active" if row.active else "inactive",
         "last_modified": _datetime(row),
+        # The latest phone confirmation: HSDS's "assured" date (no assurer: callers stay
+        # private), and what the call found in the description.
+        "assured_date": row.confirmed_on.isoformat() if row.confirmed_on else None,
         "phones": _phones(row, ids["service"]),
         "service_at_locations": [_service_at_location(row, ids)],
         "organization": organization,
@@ -142,7 +145,12 @@ def _compact(item: dict[str, Any]) -> dict[str, Any]:
 
 def _service_description(row: ExportRow, provenance: str) -> str:
     offered = f"Services: {row.categories}. " if row.categories else ""
-    return f"{offered}{provenance} Call before going: services and hours change."
+    confirmed = ""
+    if row.confirmed_on is not None:
+        confirmed = f"Confirmed by phone on {row.confirmed_on.isoformat()}: {row.confirmation}. "
+        if row.services_confirmed:
+            confirmed += f"Services confirmed: {row.services_confirmed}. "
+    return f"{offered}{confirmed}{provenance} Call before going: services and hours change."
 
 
 def _datetime(row: ExportRow) -> str | None:
@@ -159,15 +167,17 @@ def _phones(row: ExportRow, service_id: str) -> list[dict[str, Any]]:
         ("Hotline", row.hotline_phone),
     ):
         if number:
-            found.append(
-                {
-                    "id": stable_id("phone", row.source, row.source_key, label),
-                    "service_id": service_id,
-                    "number": number,
-                    "type": "voice",
-                    "description": label,
-                }
-            )
+            digits, extension = split_extension(number)
+            phone: dict[str, Any] = {
+                "id": stable_id("phone", row.source, row.source_key, label),
+                "service_id": service_id,
+                "number": digits,
+                "type": "voice",
+                "description": label,
+            }
+            if extension is not None:
+                phone["extension"] = extension  # HSDS keeps "x1" apart, as a number
+            found.append(phone)
     return found
 
 

@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from locator.admin.confirmations import LastConfirmation, latest_for, recently_confirmed_first
+from locator.exports.confirmation_text import outcome_words
 from locator.exports.referrals import Entry
 from locator.exports.writers import ExportRow
 from locator.facilities.search import FacilityHit, FacilityQuery, find_nearby
+from locator.facilities.taxonomy import CATEGORY_ORDER
 from locator.meetings.times import WEEKDAYS, clock_text
 from locator.meetings.types import fellowship_name
 from locator.models import Facility, FacilityService, Meeting, ServiceCode
@@ -36,18 +39,44 @@ class _Extra:
     first_seen: Any
 
 
-def service_names(*, session: Session) -> dict[str, str]:
-    """Return code -> name of every SAMHSA service code; the current codebook's wording wins."""
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    """Every service code's name and category, read once an export."""
+
+    names: dict[str, str]
+    categories: dict[str, tuple[str, str]]  # code -> (category code, category name)
+
+    def groups(self, codes: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Return (category name, service names) in the facility page's category order."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for code in codes:
+            key = self.categories.get(code, ("OTHER", "Other services"))
+            grouped.setdefault(key, []).append(self.names.get(code, code))
+        ordered = sorted(grouped.items(), key=lambda kv: (_ORDER.get(kv[0][0], 999), kv[0][0]))
+        return tuple((name, tuple(sorted(items, key=str.lower))) for (_, name), items in ordered)
+
+
+_ORDER = {code: index for index, code in enumerate(CATEGORY_ORDER)}
+
+
+def codebook(*, session: Session) -> Codebook:
+    """Return every SAMHSA service code's name and category; the current codebook wins."""
     names: dict[str, str] = {}
+    categories: dict[str, tuple[str, str]] = {}
     rows = session.execute(
-        select(col(ServiceCode.vintage), col(ServiceCode.code), col(ServiceCode.name)).order_by(
-            col(ServiceCode.vintage)
-        )
+        select(
+            col(ServiceCode.vintage),
+            col(ServiceCode.code),
+            col(ServiceCode.name),
+            col(ServiceCode.category_code),
+            col(ServiceCode.category_name),
+        ).order_by(col(ServiceCode.vintage))
     )
-    for vintage, code, name in rows:
+    for vintage, code, name, category_code, category_name in rows:
         if vintage == "N-SUMHSS" or code not in names:
             names[code] = name
-    return names
+            categories[code] = (category_code, category_name)
+    return Codebook(names, categories)
 
 
 def search_rows(
@@ -62,19 +91,23 @@ def search_rows(
 
     With ``only_page`` only that page of ``batch`` rows is yielded (the HSDS listing).
     """
-    names = service_names(session=session)
+    names = codebook(session=session)
     page_number = only_page or 1
     position = (page_number - 1) * batch
+    today = datetime.now(UTC).date()
     while True:
         page = find_nearby(
             session=session,
             query=replace(query, page=page_number, per_page=batch),
             with_codes=True,
         )
-        extras = _extras(session, [hit.id for hit in page.hits])
-        for hit in page.hits:
+        ids = [hit.id for hit in page.hits]
+        extras = _extras(session, ids)
+        latest = latest_for(session=session, ids=ids)
+        for hit in recently_confirmed_first(page.hits, latest, today):
             position += 1
-            yield _facility_row(position, hit, extras[hit.id], names, query.unit, url_for)
+            row = _facility_row(position, hit, extras[hit.id], names, query.unit, url_for)
+            yield with_confirmation(row, latest.get(hit.id), names)
         if len(page.hits) < batch or only_page is not None:
             return
         page_number += 1
@@ -99,11 +132,12 @@ def _facility_row(
     position: int,
     hit: FacilityHit,
     extra: _Extra,
-    names: dict[str, str],
+    book: Codebook,
     unit: str,
     url_for: UrlFor,
 ) -> ExportRow:
     codes = sorted(hit.codes)
+    names = book.names
     return ExportRow(
         position=position,
         kind="facility",
@@ -130,6 +164,7 @@ def _facility_row(
         service_codes=", ".join(codes),
         service_names="; ".join(names.get(code, code) for code in codes),
         services=tuple((code, names.get(code, code)) for code in codes),
+        service_groups=book.groups(codes),
         source=hit.source,
         source_key=extra.source_key,
         source_note=hit.source_note,
@@ -149,7 +184,7 @@ def referral_rows(
     url_for: UrlFor,
 ) -> Iterator[ExportRow]:
     """Yield the list's entries in order; an entry whose record is gone is skipped."""
-    names = service_names(session=session)
+    names = codebook(session=session)
     position = 0
     for entry in entries:
         row = (
@@ -169,7 +204,7 @@ def referral_rows(
 
 
 def _listed_facility(
-    session: Session, entry: Entry, names: dict[str, str], url_for: UrlFor
+    session: Session, entry: Entry, names: Codebook, url_for: UrlFor
 ) -> ExportRow | None:
     facility = session.get(Facility, entry.id)
     if facility is None:
@@ -192,7 +227,27 @@ def _listed_facility(
     extra = _Extra(facility.source_key, facility.source_url, facility.county, facility.first_seen)
     row = _facility_row(0, hit, extra, names, "", url_for)
     row.active = facility.active
+    latest = latest_for(session=session, ids=[entry.id]).get(entry.id)
+    return with_confirmation(row, latest, names)
+
+
+def with_confirmation(row: ExportRow, found: LastConfirmation | None, book: Codebook) -> ExportRow:
+    """Fill the row's confirmation columns (English words; the PDF translates its own)."""
+    if found is None:
+        return row
+    row.last_confirmation = found
+    row.confirmed_on = found.called_on
+    row.confirmation = outcome_words(found, _same, _plural)
+    row.services_confirmed = "; ".join(book.names.get(c, c) for c in found.confirmed)
     return row
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _plural(one: str, many: str, n: int) -> str:
+    return one if n == 1 else many
 
 
 def _listed_meeting(session: Session, entry: Entry, url_for: UrlFor) -> ExportRow | None:

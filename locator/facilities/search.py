@@ -69,6 +69,8 @@ class FacilityQuery:
     page: int = 1
     per_page: int = 25
     law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws/status.py)
+    # Only facilities a coordinator confirmed by phone on or after this day (issue 20).
+    confirmed_since: date | None = None
 
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)
@@ -270,7 +272,23 @@ def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str
         params["state"] = query.state
     if query.law_statuses:  # checked against LawStatus in FacilityQuery
         conditions.append(status_condition(parse_statuses(query.law_statuses)))
+    if query.confirmed_since is not None:
+        conditions.append(CONFIRMED_CONDITION)
+        params["confirmed_since"] = query.confirmed_since
     return tuple(conditions), params
+
+
+# "Confirmed by phone in the last N days" (issue 20): a semi-join on the calls' own index.
+CONFIRMED_CONDITION = (
+    "t.id IN (SELECT c.facility_id FROM phone_confirmation c WHERE c.called_on >= :confirmed_since)"
+)
+
+
+def _driver_params(dialect: str, params: dict[str, Any]) -> dict[str, Any]:
+    """SQLite keeps dates as ISO text (and sqlite3's date adapter is deprecated)."""
+    if dialect != "sqlite":
+        return params
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
 
 
 ANY_OF_GROUPS = frozenset({"care", "medication"})  # several keys of one: any of them
@@ -309,7 +327,7 @@ def _page_rows(connection: Connection, query: FacilityQuery, *, with_codes: bool
         None if query.radius is None else to_km(query.radius, query.unit),
         limit=query.per_page,
         offset=(query.page - 1) * query.per_page,
-        params=filters,
+        params=_driver_params(connection.dialect.name, filters),
     )
 
 

@@ -4,6 +4,7 @@ as an argument, so a password stays out of the shell history and the process lis
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import click
 from flask.cli import with_appcontext
@@ -21,11 +22,20 @@ def admin_group() -> None:
 
 @admin_group.command("create-user")
 @click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(admin_users.ROLES),
+    default="admin",
+    show_default=True,
+    help="coordinator: records phone calls and exports, nothing else of the admin area.",
+)
 @with_appcontext
-def create_user_command(name: str) -> None:
-    """Create the admin NAME; the password is asked for twice."""
-    _change_account(admin_users.create_user, "create_user", name)
-    click.echo(f"Created the admin {name}. Sign in at /admin/login.")
+def create_user_command(name: str, role: str) -> None:
+    """Create the admin or coordinator NAME; the password is asked for twice."""
+    _change_account(
+        partial(admin_users.create_user, role=role), "create_user", name, detail=f"role {role}"
+    )
+    click.echo(f"Created the {role} {name}. Sign in at /admin/login.")
 
 
 @admin_group.command("set-password")
@@ -37,14 +47,20 @@ def set_password_command(name: str) -> None:
     click.echo(f"Changed the password of {name}.")
 
 
-def _change_account(change: Callable[..., object], action: str, name: str) -> None:
+def _change_account(
+    change: Callable[..., object], action: str, name: str, *, detail: str = ""
+) -> None:
     """Ask for a password, apply ``change`` to the admin NAME and audit it, in one commit."""
     password = _ask_password()
     with Session(get_engine()) as session:
         try:
             change(session=session, username=name, password=password)
             admin_users.record(
-                session=session, username="(command line)", action=action, target=name
+                session=session,
+                username="(command line)",
+                action=action,
+                target=name,
+                detail=detail,
             )
             session.commit()
         except LocatorError as exc:

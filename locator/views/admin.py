@@ -8,6 +8,8 @@ makes are written to the audit log.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -25,9 +27,11 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from locator.admin import accounts as admin_users
+from locator.admin import corrections
 from locator.admin.problem_reports import PROBLEMS, REPORT_STATUSES, recent_reports
-from locator.models import ImportRun, ProblemReport
-from locator.web.admin_auth import audit, client_hash, require_admin
+from locator.facilities.detail import facility_codes
+from locator.models import Facility, FacilityCorrection, ImportRun, ProblemReport
+from locator.web.admin_auth import audit, client_hash, home_of, require_admin
 from locator.web.session import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -75,6 +79,8 @@ def login() -> Response | str | tuple[str, int]:
     session["admin_stamp"] = admin_users.session_stamp(user)
     admin_users.record(session=db, username=user.username, action="login", address=client_hash())
     db.commit()
+    if user.role != "admin" and not next_url.startswith(url_for("calls.mine")):
+        next_url = home_of(user)  # the admin pages would only answer 403
     return redirect(next_url)
 
 
@@ -156,11 +162,62 @@ def import_run(run_id: int) -> str:
 
 @bp.get("/reports")
 def reports() -> str:
-    """List problem reports, newest first, for someone to check against the sources."""
-    found = recent_reports(session=get_session())
+    """List problem reports, newest first, and corrections a source change sent back."""
+    db = get_session()
     return render_template(
-        "admin_reports.html", reports=found, problems=PROBLEMS, statuses=REPORT_STATUSES
+        "admin_reports.html",
+        reports=recent_reports(session=db),
+        problems=PROBLEMS,
+        statuses=REPORT_STATUSES,
+        fields=corrections.FIELDS,
+        to_review=corrections.review_queue(session=db),
+        today=datetime.now(UTC).date().isoformat(),
     )
+
+
+@bp.post("/reports/<id:report_id>/correct")
+def accept_correction(report_id: int) -> Response:
+    """Accept a correction from a report: it overrides the sources until they change."""
+    db = get_session()
+    report = db.get(ProblemReport, report_id)
+    if report is None or report.kind != "facility":
+        abort(404, gettext("There is no problem report with that number."))
+    facility = db.get(Facility, report.listing_id)
+    if facility is None:
+        abort(404, gettext("There is no facility with id %(id)s.", id=report.listing_id))
+    codes = facility_codes(session=db, facility_id=report.listing_id)
+    form = request.form
+    field, value, day = corrections.check_correction(  # BadQueryError: a 400 sentence
+        form.get("field", ""), form.get("value", ""), form.get("called_on", ""), codes
+    )
+    found = corrections.accept(
+        session=db,
+        facility=facility,
+        field=field,
+        value=value,
+        called_on=day,
+        username=g.admin.username,
+        report=report,
+    )
+    audit("correction_accepted", f"facility {facility.id}", f"{field} {value} ({day})".strip())
+    db.commit()
+    flash(f"Correction {found.id} accepted: {corrections.note_of(found)}.")
+    return redirect(url_for("admin.reports"))
+
+
+@bp.post("/corrections/<id:correction_id>/status")
+def correction_status(correction_id: int) -> Response:
+    """Keep (re-accept against the source's new value) or withdraw a correction under review."""
+    db = get_session()
+    found = db.get(FacilityCorrection, correction_id)
+    if found is None:
+        abort(404, gettext("There is no correction with that number."))
+    status = request.form.get("status", "")
+    corrections.set_status(session=db, correction=found, status=status)
+    audit("correction_status", f"correction {correction_id}", status)
+    db.commit()
+    flash(f"Correction {correction_id} is now {status}.")
+    return redirect(url_for("admin.reports"))
 
 
 @bp.post("/reports/<id:report_id>/status")

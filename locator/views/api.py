@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
 
+from locator.admin.confirmations import latest_for, recently_confirmed_first
 from locator.facilities.detail import facility_codes
 from locator.facilities.search import FacilityHit, SearchPage, find_nearby
 from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
@@ -33,6 +36,9 @@ def facilities() -> Response:
         request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_nearby(session=get_session(), query=found.query, with_codes=True)
+    latest = latest_for(session=get_session(), ids=[hit.id for hit in page.hits])
+    page = replace(page, hits=recently_confirmed_first(page.hits, latest, _today()))
+    g.confirmations = latest
     body = _page_json(page, localized_place(found.place))
     body.update(_beyond_json(page))
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer
@@ -57,6 +63,9 @@ def _beyond_json(page: SearchPage) -> dict[str, Any]:
             "findtreatment_url": FINDTREATMENT_URL,
         }
     unit = page.query.unit
+    g.confirmations.update(
+        latest_for(session=get_session(), ids=[h.id for h in beyond.nearest.hits])
+    )
     return {
         "nearest_outside_radius": [_hit_json(hit, unit) for hit in beyond.nearest.hits],
         "none_anywhere": beyond.none_anywhere,
@@ -74,6 +83,7 @@ def facility(facility_id: int) -> Response:
     if row is None:
         abort(404, gettext("There is no facility with id %(id)s.", id=facility_id))
     codes = facility_codes(session=session, facility_id=facility_id)
+    g.confirmations = latest_for(session=session, ids=[facility_id])
     body = _facility_json(row, codes)
     body["unmapped_services"] = row.unmapped_services
     body["first_seen"] = row.first_seen.isoformat()
@@ -202,4 +212,15 @@ def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[s
         },
         "url": facility_url(item.id),
         "state_law": law_status_json(item.state, item.city, getattr(item, "county", "")),
+        "last_confirmation": _confirmation_json(item.id),
     }
+
+
+def _confirmation_json(facility_id: int | None) -> dict[str, Any] | None:
+    """The latest phone confirmation: date, outcome, services confirmed (never who called)."""
+    found = g.get("confirmations", {}).get(facility_id)
+    return None if found is None else found.as_json()
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

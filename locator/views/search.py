@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -9,9 +11,10 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from locator.admin.confirmations import LastConfirmation, latest_for, recently_confirmed_first
 from locator.errors import BadQueryError
 from locator.exports.formats import FORMATS
-from locator.facilities.search import find_nearby
+from locator.facilities.search import SearchPage, find_nearby
 from locator.web.coverage import coverage_cache
 from locator.web.helpers import args_with
 from locator.web.i18n import error_message, localized_place
@@ -57,17 +60,27 @@ def results() -> tuple[str, int] | str | Response:
         return _form_with_error(exc), 400
     settings = current_settings()
     page = find_nearby(session=get_session(), query=found.query)
+    page, confirmations = with_confirmations(page)
+
     beyond = beyond_empty(session=get_session(), page=page, max_radius=settings.max_radius)
     return render_template(
         "search.html",
         form=request.args,
         page=page,
+        confirmations=confirmations,
         beyond=beyond,
         asked=asked_labels(found.query),
         place=localized_place(found.place),
         error=None,
         exports=export_links(request.args),
     )
+
+
+def with_confirmations(page: SearchPage) -> tuple[SearchPage, dict[int, LastConfirmation]]:
+    """Read the page's latest phone calls; recently confirmed first at equal distance."""
+    latest = latest_for(session=get_session(), ids=[hit.id for hit in page.hits])
+    hits = recently_confirmed_first(page.hits, latest, datetime.now(UTC).date())
+    return replace(page, hits=hits), latest
 
 
 def export_links(args: MultiDict[str, str]) -> dict[str, str]:

@@ -6,7 +6,8 @@ a password signs out every other session.
 
 from __future__ import annotations
 
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from locator.admin import accounts as admin_users
@@ -14,18 +15,38 @@ from locator.models import AdminUser
 from locator.web.session import current_settings, get_session
 
 OPEN_ENDPOINTS = {"admin.login"}
+# What a coordinator may open; every other admin page is for admins only.
+COORDINATOR_ENDPOINTS = {"admin.logout", "calls.mine", "calls.record"}
 
 
 def require_admin() -> Response | None:
-    """Send anyone not signed in as an active admin to the sign-in page."""
+    """Send anyone not signed in to the sign-in page; keep coordinators to their pages."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    user = _signed_in_admin()
+    user = signed_in_user()
     if user is None:
         session.pop("admin_id", None)
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if user.role != "admin" and request.endpoint not in COORDINATOR_ENDPOINTS:
+        abort(
+            403,
+            gettext("This page is for admins. Coordinators record calls on facility pages."),
+        )
     g.admin = user
     return None
+
+
+def home_of(user: AdminUser) -> str:
+    """Return where an account lands after signing in."""
+    return url_for("admin.imports" if user.role == "admin" else "calls.mine")
+
+
+def signed_in_user() -> AdminUser | None:
+    """Return the signed-in admin or coordinator of this request, or None (memoized)."""
+    if "signed_in_user" not in g:
+        g.signed_in_user = _signed_in_admin()
+    found: AdminUser | None = g.signed_in_user
+    return found
 
 
 def _signed_in_admin() -> AdminUser | None:

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import Babel
 from werkzeug.routing import IntegerConverter, Map
 
+from locator.admin.confirmations import OUTCOMES
 from locator.facilities.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
         local_law_rules=local_law_rules,
         local_law_kinds=LOCAL_KINDS,
         law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
+        outcome_names=OUTCOMES,
     )
     app.jinja_env.filters["distance"] = format_distance
     app.jinja_env.filters["tr"] = translate_label

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError
 from jinja2 import Template
 from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
@@ -55,21 +55,51 @@ def _http_error(exc: HTTPException) -> Any:
         404: N_("We could not find that page."),
         405: N_("That kind of request is not accepted here."),
         413: N_("That request is too large."),
-        429: N_("Too many requests from your address. Wait a little and try again."),
+        429: N_("Too many requests from your address."),
     }.get(status, N_("Something went wrong."))
     custom = exc.description and exc.description != type(exc).description
     # Views translate the descriptions they pass to abort(); this translates the defaults.
-    body, status = error_response(
-        status,
-        str(exc.description) if custom and (status < 500 or status == 503) else gettext(default),
+    message = (
+        str(exc.description) if custom and (status < 500 or status == 503) else gettext(default)
     )
+    if status == 429:
+        return _too_many(message)
+    body, status = error_response(status, message)
     response = current_app.make_response((body, status))
     for name, value in exc.get_headers():  # Allow on a 405 (RFC 9110), Retry-After on a 503
         if name in ("Allow", "Retry-After"):
             response.headers[name] = value
-    if status == 429 and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = str(_seconds_to_wait())
     return response
+
+
+def _too_many(message: str) -> Response:
+    """Answer 429 saying, in words and in Retry-After, how long to wait."""
+    wait = _seconds_to_wait()
+    sentence = f"{message} {wait_sentence(wait)}"
+    body, status = error_response(429, sentence, retry_after=wait)
+    response = current_app.make_response((body, status))
+    response.headers.setdefault("Retry-After", str(wait))
+    return response
+
+
+def wait_sentence(seconds: int) -> str:
+    """Return 'You can try again in 45 seconds.' or '... in about 3 minutes.'."""
+    if seconds < 90:
+        return str(
+            ngettext(
+                "You can try again in %(num)d second.",
+                "You can try again in %(num)d seconds.",
+                seconds,
+            )
+        )
+    minutes = round(seconds / 60)
+    return str(
+        ngettext(
+            "You can try again in about %(num)d minute.",
+            "You can try again in about %(num)d minutes.",
+            minutes,
+        )
+    )
 
 
 def _seconds_to_wait() -> int:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
-from flask import Response, abort, current_app, stream_with_context
-from flask_babel import gettext
+from flask import Response, abort, current_app, request, stream_with_context
+from flask_babel import get_locale, gettext, ngettext
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ServiceUnavailable
 
+from locator.admin import accounts as admin_users
 from locator.errors import N_, BadQueryError
 from locator.exports import hsds
 from locator.exports import writers as exports
@@ -26,10 +27,15 @@ from locator.exports.formats import Format
 from locator.exports.referrals import parse_entries
 from locator.exports.rows import generated_on, referral_rows, search_rows
 from locator.exports.writers import CHUNK_BYTES, ExportRow, SheetHeading, file_chunks
-from locator.facilities.search import count_matches
+from locator.facilities.search import FacilityQuery, count_matches
+from locator.facilities.taxonomy import CATEGORIES, FACILITY_TYPES
 from locator.notices import CRISIS_LINES, EXPORT_NOTICE
 from locator.places.geo import Point
+from locator.web import i18n
+from locator.web.admin_auth import client_hash, signed_in_user
+from locator.web.helpers import translate_label
 from locator.web.hosts import external_url
+from locator.web.i18n import localized_place
 from locator.web.params import parse_origin, parse_search, parse_unit
 from locator.web.session import current_settings, get_session
 
@@ -48,8 +54,13 @@ def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
     total = count_matches(session=session, query=found.query)
     _check_size(total, fmt)
     q = found.query
-    origin = f"Distances in {q.unit} from {found.place.label}." if q.radius else ""
-    heading = _heading(f"Treatment near {found.place.label}", origin)
+    label = localized_place(found.place).label
+    origin = _distances_from(q.unit, label) if q.radius else ""
+    title = gettext("Treatment near %(place)s", place=label)
+    heading = _heading(
+        title, origin, came_from=search_words(q, label), link=_page_link("search.results", args)
+    )
+    _remember_export(fmt, "search")
 
     def rows() -> Iterator[ExportRow]:
         return search_rows(session=session, query=q, url_for=absolute_url)
@@ -96,23 +107,92 @@ def referral_export(args: MultiDict[str, str], fmt: Format) -> Response:
     label = ""
     if args.get("near") or args.get("lat"):
         place = parse_origin(args, current_app.extensions["geocoder"], session)
-        origin, label = place.point, f"Distances in {unit} from {place.label}."
+        origin, label = place.point, _distances_from(unit, localized_place(place).label)
+    _remember_export(fmt, "list")
 
     def rows() -> Iterator[ExportRow]:
         return referral_rows(
             session=session, entries=entries, origin=origin, unit=unit, url_for=absolute_url
         )
 
-    return _stream(fmt, rows, _heading("Referral list", label), "referral-list")
+    came_from = ngettext(
+        "A referral list of %(num)d entry.", "A referral list of %(num)d entries.", len(entries)
+    )
+    heading = _heading(
+        gettext("Referral list"),
+        label,
+        came_from=came_from,
+        link=_page_link("referrals.page", args),
+    )
+    return _stream(fmt, rows, heading, "referral-list")
 
 
-def _heading(title: str, origin: str) -> SheetHeading:
+def _distances_from(unit: str, label: str) -> str:
+    words = gettext("miles") if unit == "mi" else gettext("km")
+    return str(gettext("Distances in %(unit)s from %(place)s.", unit=words, place=label))
+
+
+def search_words(query: FacilityQuery, label: str) -> str:
+    """Describe a search in words: 'Search: within 25 miles of 22903; Detox; Medicaid.'"""
+    if query.radius:
+        unit = gettext("miles") if query.unit == "mi" else gettext("km")
+        where = gettext(
+            "within %(radius)s %(unit)s of %(place)s",
+            radius=f"{query.radius:g}",
+            unit=unit,
+            place=label,
+        )
+    else:
+        where = gettext("in %(place)s", place=label)
+    parts = [where]
+    labels = {c.key: c.label for c in CATEGORIES}
+    parts.extend(translate_label(labels[key]) for key in query.categories if key in labels)
+    parts.extend(translate_label(FACILITY_TYPES[t]) for t in query.facility_types)
+    if query.confirmed_since is not None:
+        parts.append(
+            gettext("confirmed by phone since %(date)s", date=query.confirmed_since.isoformat())
+        )
+    return str(gettext("Search: %(search)s.", search="; ".join(parts)))
+
+
+def _page_link(endpoint: str, args: MultiDict[str, str]) -> str:
+    """Return the page the export was made from, to open it again (format and paging left out)."""
+    keep: dict[str, Any] = args.to_dict(flat=False)
+    for name in ("format", "page", "per_page"):
+        keep.pop(name, None)
+    return external_url(endpoint, **keep)
+
+
+def _remember_export(fmt: Format, what: str) -> None:
+    """Audit a signed-in account's export, so they find their recent exports and lists again."""
+    user = signed_in_user()
+    if user is None:
+        return
+    admin_users.record(
+        session=get_session(),
+        username=user.username,
+        action="export",
+        target=f"{what} {fmt.suffix}",
+        detail=request.full_path,
+        address=client_hash(),
+    )
+    get_session().commit()
+
+
+def _heading(title: str, origin: str, *, came_from: str, link: str) -> SheetHeading:
+    translations = i18n.request_translations()
     return SheetHeading(
         title=title,
         generated_on=generated_on(),
         origin=origin,
-        crisis_lines=tuple((line["name"], line["number"]) for line in CRISIS_LINES),
-        disclaimer=EXPORT_NOTICE,
+        crisis_lines=tuple(
+            (translate_label(line["name"]), line["number"]) for line in CRISIS_LINES
+        ),
+        disclaimer=gettext(EXPORT_NOTICE),
+        came_from=came_from,
+        link=link,
+        gettext=translations.ugettext,
+        ngettext=translations.ungettext,
     )
 
 
@@ -121,7 +201,7 @@ def _stream(
 ) -> Response:
     writers: dict[str, Callable[[], Iterator[bytes]]] = {
         "csv": lambda: exports.csv_chunks(rows()),
-        "xlsx": lambda: exports.xlsx_chunks(rows()),
+        "xlsx": lambda: _xlsx(rows(), heading),
         "pdf": lambda: iter([_drawn_pdf(rows, heading)]),
         "hsds-json": lambda: _capped_json(rows),
         "hsds-zip": lambda: hsds.zip_chunks(r for r in rows() if r.kind == "facility"),
@@ -134,6 +214,16 @@ def _stream(
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _xlsx(rows: Iterable[ExportRow], heading: SheetHeading) -> Iterator[bytes]:
+    """The workbook; in a language other than English its header and words are translated
+    (in English the header keeps the CSV's column keys, which tools read)."""
+    if str(get_locale()).startswith("en"):
+        return exports.xlsx_chunks(rows, title=heading.title)
+    return exports.xlsx_chunks(
+        rows, title=heading.title, gettext=heading.gettext, ngettext=heading.ngettext
+    )
 
 
 PDF_RETRY_SECONDS = 10

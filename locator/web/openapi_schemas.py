@@ -53,7 +53,7 @@ def errors_(*codes: int) -> dict[str, Any]:
         400: "A parameter is missing or wrong; the message says what to enter instead.",
         404: "No such record.",
         413: "The export would be larger than the configured cap.",
-        429: "Too many requests from this address (rate limit); wait Retry-After seconds.",
+        429: "Too many requests (rate limit); the message and Retry-After say how long to wait.",
         503: "The online geocoder did not answer.",
     }
     return {
@@ -116,6 +116,11 @@ SEARCH_PARAMS = [
     },
     param_("type", STR, "Facility types, comma-separated: SA, MH, OTP, ..."),
     LAW_PARAM,
+    param_(
+        "confirmed",
+        {"type": "integer", "minimum": 1, "maximum": 3650},
+        "Only facilities a coordinator confirmed by phone in the last N days (e.g. 90).",
+    ),
 ]
 PAGE_PARAMS = [
     param_("page", {"type": "integer"}, "Page number, from 1."),
@@ -153,6 +158,17 @@ def schemas_() -> dict[str, Any]:
         "categories": STR_LIST,
         "source": source,
         "url": STR,
+        "last_confirmation": {
+            **obj_(
+                {
+                    "date": {"type": "string", "format": "date"},
+                    "outcome": STR,
+                    "wait_days": NULL_INT,
+                    "services_confirmed": STR_LIST,
+                }
+            ),
+            "nullable": True,
+        },
     }
     return {
         "Error": obj_(
@@ -164,6 +180,7 @@ def schemas_() -> dict[str, Any]:
                         "status": {"type": "integer"},
                         "message": STR,
                         "field": NULL_STR,
+                        "retry_after": {"type": "integer"},
                         "suggestions": STR_LIST,
                     },
                 }

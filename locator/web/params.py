@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from werkzeug.datastructures import MultiDict
@@ -19,6 +20,7 @@ from locator.places.geocoder import Geocoder
 from locator.places.law_filter import parse_statuses
 
 MAX_NUMBER_TEXT = 32
+MAX_CONFIRMED_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ def parse_search(
             limit=settings.max_page_size,
         )
     laws = parse_statuses(list_param(args, "law"))
+    confirmed_since = parse_confirmed(args)
     place = parse_origin(args, geocoder, session)
     whole_state = place.kind == "state"
     query = FacilityQuery(
@@ -181,5 +184,20 @@ def parse_search(
         page=page,
         per_page=per_page,
         law_statuses=tuple(s.value for s in laws),
+        confirmed_since=confirmed_since,
     )
     return SearchRequest(place=place, query=query)
+
+
+def parse_confirmed(args: Mapping[str, str]) -> date | None:
+    """Read ``confirmed=90``: only facilities confirmed by phone in the last so many days."""
+    if not (args.get("confirmed") or "").strip():
+        return None
+    days = int_param(args, "confirmed", default=0, what=N_("number of days"))
+    if not 1 <= days <= MAX_CONFIRMED_DAYS:
+        raise BadQueryError(
+            N_("Confirmed within must be from 1 to %(most)s days, like 90."),
+            field="confirmed",
+            most=MAX_CONFIRMED_DAYS,
+        )
+    return datetime.now(UTC).date() - timedelta(days=days)

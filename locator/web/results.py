@@ -20,6 +20,7 @@ from flask import url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from locator.admin.confirmations import LastConfirmation
 from locator.errors import N_
 from locator.facilities.search import (
     FacilityHit,
@@ -35,6 +36,7 @@ from locator.facilities.taxonomy import (
     category_mask,
 )
 from locator.laws.status import LocalIndex, local_rules_for
+from locator.web.confirmations import confirmation_line
 from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
 from locator.web.law_context import law_statuses, local_law_index
 
@@ -111,14 +113,20 @@ def asked_labels(query: FacilityQuery) -> list[str]:
     return [translate_label(c.label) for c in sorted(found, key=lambda c: _GROUP_ORDER[c.group])]
 
 
-def facility_items(page: SearchPage, *, law_badge: LawBadge, law_lines: bool = True) -> Markup:
+def facility_items(
+    page: SearchPage,
+    *,
+    law_badge: LawBadge,
+    law_lines: bool = True,
+    confirmations: dict[int, LastConfirmation] | None = None,
+) -> Markup:
     """Return the ``<li>`` of each result on the page, in order.
 
     ``law_badge`` draws a state's kratom-law badge: once a page per state, unless a city or
     county rule applies to the listing. With ``law_lines`` False only a listing under a city
     or county rule of its own carries a law line (the results page shows each state's status
     once, under its heading, unless the law filter is on: a child psychiatry clinic need not
-    say "Kratom law in VA").
+    say "Kratom law in VA"). ``confirmations``: each listing's latest phone call.
     """
     if not page.hits:
         return Markup("")
@@ -132,6 +140,7 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge, law_lines: bool = T
         ),
         locale=str(get_locale()),
         law_lines=_LawLines(law_badge, law_statuses(), local_law_index(), every_row=law_lines),
+        confirmations=confirmations or {},
     )
     return Markup("".join(_row(hit, parts) for hit in page.hits))  # noqa: S704 - see _row
 
@@ -147,6 +156,7 @@ class _PageParts:
     matched: str
     locale: str
     law_lines: _LawLines
+    confirmations: dict[int, LastConfirmation]
 
 
 class _LawLines:
@@ -209,6 +219,7 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
         f'  <h3><a href="{detail}">{name}</a>{name2}</h3>\n'
         f"  {_distance(hit, parts.unit, w)}"
         f'<p class="address">{street}<br>{e(hit.city)}, {e(hit.state)} {e(hit.zip)}</p>\n'
+        f"  {_confirmed(parts.confirmations.get(hit.id))}"
         f'  {parts.law_lines(hit)}<ul class="badges" aria-label="{w["services"]}">'
         f"{_badges(hit, w, parts.locale)}{parts.matched}</ul>\n"
         '  <p class="actions">\n'
@@ -221,6 +232,12 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
         f'<time datetime="{seen}">{seen}</time>.</p>\n'
         "</li>\n"
     )
+
+
+def _confirmed(found: LastConfirmation | None) -> str:
+    if found is None:
+        return ""
+    return f'<p class="confirmed">{e(confirmation_line(found))}</p>\n'
 
 
 def _asked(query: FacilityQuery) -> list[Category]:

@@ -25,6 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from locator.config import SETTINGS_BY_NAME, Settings, settings_of
 from locator.errors import ConfigError
 from locator.web import hosts
+from locator.web.admin_auth import signed_in_user
 from locator.web.session import current_settings
 
 csrf = CSRFProtect()
@@ -34,6 +35,7 @@ MIN_SECRET_KEY_LENGTH = 16
 LIMIT_SETTINGS: dict[str, Callable[[Settings], str]] = {
     "ratelimit_api": lambda s: s.ratelimit_api,
     "ratelimit_exports": lambda s: s.ratelimit_exports,
+    "ratelimit_exports_coordinator": lambda s: s.ratelimit_exports_coordinator,
     "ratelimit_login": lambda s: s.ratelimit_login,
 }
 API_BLUEPRINTS = ("api", "api_exports", "laws_api", "meetings_api")
@@ -156,10 +158,22 @@ def _limiter(app: Flask) -> Limiter:
     for name in API_BLUEPRINTS:
         api(cast(Blueprint, app.blueprints[name]))
     exports = limiter.shared_limit(
-        _setting("ratelimit_exports"), scope="exports", error_message=_too_many
+        _setting("ratelimit_exports"),
+        scope="exports",
+        error_message=_too_many,
+        exempt_when=lambda: _export_account() is not None,
+    )
+    # A signed-in coordinator's (or admin's) exports count per account, not per address.
+    account_exports = limiter.shared_limit(
+        _setting("ratelimit_exports_coordinator"),
+        scope="account-exports",
+        key_func=lambda: _export_account() or "",
+        error_message=lambda: "Too many exports from your account. Wait and try again.",
+        exempt_when=lambda: _export_account() is None,
     )
     for endpoint in EXPORT_ENDPOINTS:
-        app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
+        view = account_exports(exports(app.view_functions[endpoint]))
+        app.view_functions[endpoint] = cast(Any, view)
     login = limiter.limit(
         _setting("ratelimit_login"),
         methods=STATE_CHANGING_METHODS,
@@ -184,13 +198,19 @@ def _never_limited() -> bool:
     )
 
 
+def _export_account() -> str | None:
+    """Return 'account:<id>' for a signed-in coordinator or admin, else None."""
+    user = signed_in_user()
+    return None if user is None else f"account:{user.id}"
+
+
 def _setting(name: str) -> Callable[[], str]:
     read = LIMIT_SETTINGS[name]
     return lambda: read(current_settings())
 
 
 def _too_many() -> str:
-    return "Too many requests from your address. Wait a little and try again."
+    return "Too many requests from your address."
 
 
 def content_security_policy(map_tile_url: str) -> str:

@@ -46,6 +46,7 @@ def every_page(app: Flask) -> list[str]:
         "/admin/reports",
         "/admin/laws",
         "/admin/audit",
+        "/admin/mine",
         "/referrals",
         "/no-such-page",
     ]

@@ -8,7 +8,7 @@ server without the extension (or a role that may not create it), this migration 
 nothing and searches keep the expanding latitude-band path (locator/places/spatial.py).
 
 Revision ID: 0014
-Revises: 0012 (written on 0010; re-chained after main gained 0012)
+Revises: 0013 (written on 0010; re-chained after main gained 0012)
 Create Date: 2026-12-02
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
