@@ -8,7 +8,7 @@ server without the extension (or a role that may not create it), this migration 
 nothing and searches keep the expanding latitude-band path (locator/places/spatial.py).
 
 Revision ID: 0014
-Revises: 0013 (written on 0010; re-chained after main gained 0012)
+Revises: 0013 (written on 0010; re-chained as 0012 and 0013 landed)
 Create Date: 2026-12-02
 """
 
