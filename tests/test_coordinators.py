@@ -342,3 +342,16 @@ def test_a_bad_confirmed_filter_is_a_400_sentence(client: FlaskClient, value: st
     assert answer.get_json()["error"]["field"] == "confirmed"
     page = client.get(f"/search?{SEARCH}&confirmed={value}")
     assert page.status_code == 400 and "days" in page.get_data(as_text=True)
+
+
+def test_a_coordinators_referral_export_is_remembered_without_its_notes(app: Flask) -> None:
+    office = coordinator_client(app)
+    facility_id = first_result(office)
+    note = "Client prefers evenings"
+    sheet = office.get(f"/referrals/export.csv?l=f{facility_id}&n.f{facility_id}={note}")
+    assert sheet.status_code == 200 and note in sheet.get_data(as_text=True)
+    with Session(app.extensions["engine"]) as session:
+        kept = session.exec(select(AuditLog).where(col(AuditLog.action) == "export")).all()
+    details = [row[0].detail for row in kept]
+    assert details and all(f"l=f{facility_id}" in d for d in details)
+    assert not any("evenings" in d or "n.f" in d for d in details)  # notes stay in the browser

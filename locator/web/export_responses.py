@@ -12,6 +12,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, request, stream_with_context
 from flask_babel import get_locale, gettext, ngettext
@@ -164,16 +165,21 @@ def _page_link(endpoint: str, args: MultiDict[str, str]) -> str:
 
 
 def _remember_export(fmt: Format, what: str) -> None:
-    """Audit a signed-in account's export, so they find their recent exports and lists again."""
+    """Audit a signed-in account's export, so they find their recent exports and lists again.
+
+    The referral notes (``n.<entry>``) are left out of the stored link: they may be about the
+    person being referred, and they stay in the coordinator's own browser, never in our log.
+    """
     user = signed_in_user()
     if user is None:
         return
+    kept = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("n.")]
     admin_users.record(
         session=get_session(),
         username=user.username,
         action="export",
         target=f"{what} {fmt.suffix}",
-        detail=request.full_path,
+        detail=f"{request.path}?{urlencode(kept)}" if kept else request.path,
         address=client_hash(),
     )
     get_session().commit()
