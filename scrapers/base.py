@@ -109,6 +109,8 @@ class ImportReport:
     run_id: int | None = None
     # Service names no codebook knows ("category: name" -> rows): kept raw, counted here.
     unknown_names: Counter[str] = field(default_factory=Counter)
+    # Rows kept although incomplete (a meeting without a time zone): what is missing -> rows.
+    kept_notes: Counter[str] = field(default_factory=Counter)
 
     def reject(self, rejected: Rejected) -> None:
         self.rejected += 1
@@ -129,6 +131,8 @@ class ImportReport:
                 f"\nunknown service names kept raw: {len(self.unknown_names)} distinct "
                 f"on {sum(self.unknown_names.values())} rows — {top}"
             )
+        for note, count in sorted(self.kept_notes.items()):
+            text += f"\n{count} rows {note}"
         if self.same_as is not None:
             text += (
                 f"\nthe same input as import run {self.same_as}: not read again; its "
@@ -272,6 +276,8 @@ def _collect(
             continue
         for category, name in getattr(item, "unmapped_services", ()):
             report.unknown_names[f"{category}: {name}"] += 1
+        for note in getattr(item, "import_notes", ()):
+            report.kept_notes[note] += 1
         key = item.source_key
         previous = merged.get(key)
         if previous is None:

@@ -18,20 +18,25 @@ format keys are per server, so meaning comes from ``world_id``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from locator.config import Settings
 from locator.meetings.types import WORLD_ID_TYPES, type_names
+from locator.paths import DATA_DIR
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
 from scrapers.meetings import (
     MeetingRecord,
+    fill_group_zones,
     merge_duplicates,
     stable_key,
     with_time_zone,
@@ -47,7 +52,10 @@ FORMAT_KEYS = ("key_string", "name_string")
 LEGACY_SEPARATOR = "#@-@#"
 VENUES = {"1": "in_person", "2": "online", "3": "hybrid"}
 AGGREGATOR_MAX_KM = 160.0
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
+# Formats that say how a meeting is attended, by world_id and by their stock keys (a server
+# that edited a stock format may have left its world_id empty).
+VENUE_FORMATS = {"VM": "ONL", "TC": "TC", "HYBR": "HYBR", "HY": "HYBR"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +70,60 @@ class Format:
 
 @dataclass(slots=True)
 class ServerData:
-    """What one root server returned: its formats, service bodies and meetings."""
+    """What one root server returned: its formats, service bodies and meetings.
+
+    ``formats_given`` is False for an answer without format definitions: ``formats`` are
+    then those stored for the server earlier, else the stock formats (``default_formats``).
+    """
 
     url: str
     formats: dict[str, Format]
     meetings: list[Any]
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    formats_given: bool = True
 
 
 def server_url(url: str) -> str:
-    """Normalise a root-server URL: no trailing slash, lower-case scheme and host."""
+    """Normalise a root-server URL: no trailing slash, lower-case scheme and host.
+
+    Raises:
+        ValueError: the text is not an http(s) URL with a host (e.g. BMLT's "http:").
+    """
     text = clean(url).rstrip("/")
-    scheme, _, rest = text.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text[:80]!r} is not a server URL (http(s)://host/...)")
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+@cache
+def default_formats() -> dict[str, Format]:
+    """Return the stock English formats a new BMLT server is seeded with, by key."""
+    path = DATA_DIR / "meetings" / "bmlt_default_formats.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["formats"]
+    return {r["key"]: Format(r["key"], r["name"], r["world_id"].upper(), r["kind"]) for r in rows}
+
+
+@dataclass(slots=True)
+class FormatBook:
+    """Each server's formats: those stored before this run, and those this run's answers gave.
+
+    An answer with format definitions is the server's own word (kept, to be stored); one
+    without them (a bare GetSearchResults file, an empty GetFormats) is read through the
+    formats stored for that server, then the stock ones, so it never erases formats.
+    """
+
+    stored: dict[str, dict[str, Format]] = field(default_factory=dict)
+    given: dict[str, dict[str, Format]] = field(default_factory=dict)
+
+    def read(self, server: ServerData) -> ServerData:
+        """Return the server with the formats to read its meetings with."""
+        if server.formats:
+            self.given[server.url] = server.formats
+            return server
+        known = {**default_formats(), **self.stored.get(server.url, {})}
+        return replace(server, formats=known, formats_given=False)
 
 
 def value(row: Mapping[str, Any], key: str) -> str:
@@ -142,17 +190,26 @@ def parse_server(
     server: ServerData, *, fellowship: str = "NA"
 ) -> Iterator[MeetingRecord | Rejected]:
     """Yield the meetings of one server (or of an aggregator answer) as records."""
+    """Yield the meetings of one server as records, keyed by the server's own URL.
+
+    The URL is the one we asked (``--server`` or the configured list), never a meeting's
+    ``root_server_uri``, which some servers send malformed ("http:"). A meeting without a
+    usable zone takes the zone its service body's other meetings share, else its server's
+    (scrapers/meetings.py, fill_group_zones).
+    """
+    found: list[tuple[MeetingRecord, str]] = []
     for row in server.meetings:
         if not isinstance(row, dict):
             yield Rejected(f"{server.url} (row)", "not a JSON object")
             continue
-        origin = server_url(str(row.get("root_server_uri") or server.url))
         try:
-            record = parse_meeting(row, origin, server.formats, server.bodies, fellowship)
+            record = parse_meeting(row, server.url, server.formats, server.bodies, fellowship)
+            record = with_time_zone(without_venue_formats(record))
         except ValueError as exc:
-            yield Rejected(f"{origin} meeting {value(row, 'id_bigint') or '?'}", str(exc))
+            yield Rejected(f"{server.url} meeting {value(row, 'id_bigint') or '?'}", str(exc))
             continue
-        yield with_time_zone(without_venue_formats(record))
+        found.append((record, value(row, "service_body_bigint")))
+    yield from fill_group_zones(found)
 
 
 def parse_meeting(
@@ -205,7 +262,7 @@ def parse_meeting(
         online_phone=value(row, "phone_meeting_number")[:200],
         formats=tuple(sorted(set(codes) - {"ONL", "TC"})),
         formats_original=tuple(f"NA:{f.key}" for f in known),
-        format_names=tuple(f.name for f in known if f.world_id not in {"VM", "HYBR", "TC"}),
+        format_names=tuple(f.name for f in known if not _is_venue(f)),
         notes=_notes(row, bodies),
         source_url=origin,
     )
@@ -249,8 +306,9 @@ def _codes(formats: Iterable[Format]) -> list[str]:
     names = type_names()
     codes = []
     for item in formats:
-        if item.world_id == "HYBR":
-            codes.append("HYBR")
+        venue = VENUE_FORMATS.get(item.world_id) or VENUE_FORMATS.get(item.key.upper())
+        if venue is not None and (item.world_id in VENUE_FORMATS or not item.world_id):
+            codes.append(venue)
         elif item.world_id in WORLD_ID_TYPES:
             codes.append(WORLD_ID_TYPES[item.world_id])
         elif item.world_id == "LANG" and item.key.upper() == "ES":
@@ -258,6 +316,12 @@ def _codes(formats: Iterable[Format]) -> list[str]:
         elif item.world_id == "LANG" and item.key.upper() in names:
             codes.append(item.key.upper())
     return codes
+
+
+def _is_venue(item: Format) -> bool:
+    return item.world_id in VENUE_FORMATS or (
+        not item.world_id and item.key.upper() in VENUE_FORMATS
+    )
 
 
 def _attendance(venue: str, codes: list[str], has_link: bool, has_street: bool) -> str:
@@ -318,7 +382,15 @@ def server_urls(client: HttpClient, settings: Settings) -> list[str]:
     found = explicit or read_server_list(client, settings.bmlt_server_list_url)
     if not explicit:
         found = [*found, *settings.bmlt_extra_servers]
-    return list(dict.fromkeys(server_url(u) for u in found))
+    return list(dict.fromkeys(_normalised_or_raw(u) for u in found))
+
+
+def _normalised_or_raw(url: str) -> str:
+    """Normalise a listed URL; a malformed one is kept as is, to be rejected by its fetch."""
+    try:
+        return server_url(url)
+    except ValueError:
+        return clean(url)
 
 
 def live_items(
@@ -326,6 +398,7 @@ def live_items(
     roots: list[str],
     fetched: set[str],
     notify: Callable[[str], None] = log.info,
+    book: FormatBook | None = None,
 ) -> Iterator[MeetingRecord | Rejected]:
     """Fetch every server in turn and yield its records, merged across servers.
 
@@ -338,13 +411,15 @@ def live_items(
         for root in roots:
             try:
                 server = fetch_server(client, root)
-            except FetchError as exc:
+            except (FetchError, ValueError) as exc:
                 notify(f"{root}: skipped, {exc}")
                 yield Rejected(root, f"server not refreshed: {exc}")
                 continue
             fetched.add(server.url)
             notify(f"{root}: {len(server.meetings)} meetings")
-            yield from parse_server(server)
+            yield from parse_server(formats.read(server))
+
+    formats = book if book is not None else FormatBook()
 
     return merge_duplicates(each())
 
@@ -367,9 +442,20 @@ def area_items(
     by_server: dict[str, dict[str, Format]] = {}
     if isinstance(data, dict):
         for row in data.get("formats") or ():
-            origin = server_url(str(row.get("root_server_uri") or aggregator))
-            by_server.setdefault(origin, {}).update(parse_formats([row], aggregator))
+            origin = root_of(row, aggregator)
+            if origin:
+                by_server.setdefault(origin, {}).update(parse_formats([row], aggregator))
     return merge_duplicates(_per_server(meetings, by_server, formats or {}, aggregator))
+
+
+def root_of(row: Any, fallback: str) -> str:
+    """Return the normalised ``root_server_uri`` of an aggregator row, '' if malformed."""
+    if not isinstance(row, dict):
+        return ""
+    try:
+        return server_url(str(row.get("root_server_uri") or fallback))
+    except ValueError:
+        return ""
 
 
 def _per_server(
@@ -378,10 +464,19 @@ def _per_server(
     fallback: dict[str, Format],
     aggregator: str,
 ) -> Iterator[MeetingRecord | Rejected]:
+    """Parse an aggregator answer server by server: its rows are keyed by their own server."""
+    groups: dict[str, list[Any]] = {}
     for row in meetings:
-        origin = (
-            server_url(str(row.get("root_server_uri") or aggregator))
-            if isinstance(row, dict)
-            else aggregator
-        )
-        yield from parse_server(ServerData(origin, by_server.get(origin, fallback), [row]))
+        origin = root_of(row, aggregator)
+        if not origin:
+            uri = str(row.get("root_server_uri"))[:80] if isinstance(row, dict) else "?"
+            meeting_id = value(row, "id_bigint") if isinstance(row, dict) else "?"
+            yield Rejected(
+                f"{aggregator} meeting {meeting_id or '?'}",
+                f"root_server_uri {uri!r} is not a server URL, so the meeting has no safe key",
+            )
+            continue
+        groups.setdefault(origin, []).append(row)
+    for origin, rows in groups.items():
+        formats = by_server.get(origin, fallback)
+        yield from parse_server(ServerData(origin, formats, rows))

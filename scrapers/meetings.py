@@ -3,10 +3,16 @@
 Shared by the BMLT, Meeting Guide and SMART importers:
 
 - one weekly schedule per row: a meeting held on several days becomes several records;
-- a missing time zone is inferred offline from the coordinates (timezonefinder) or the
-  postal code / city (the embedded gazetteer), and marked ``time_zone_inferred``;
-- the same meeting listed by two servers or feeds (same fellowship, name, weekday, time and
-  place or online link) is merged into the first record, which lists the others' keys;
+- a time zone comes from the source; a value that is not an IANA zone rejects its row. A
+  missing one is inferred offline from a real place: coordinates that are not a known
+  placeholder (data/meetings/placeholder_coordinates.json: BMLT servers park online meetings
+  at NA World Services in Chatsworth, CA) through timezonefinder, else the postal code or
+  city (the embedded gazetteer); else from the zone shared by the other meetings of its
+  service body, else of its server or feed (``fill_group_zones``). All are marked
+  ``time_zone_inferred``. A meeting with none of these is kept with an empty zone, counted in
+  the import summary and listed on the meeting pages as "time zone not given";
+- the same meeting listed by two servers or feeds is merged into the first record, which
+  lists the others' keys (the rule: ``same_meeting``);
 - attendance is in_person, hybrid, online or inactive (a temporarily closed venue with no
   online option); physical-access formats are dropped from meetings no one attends in person.
 """
@@ -14,6 +20,8 @@ Shared by the BMLT, Meeting Guide and SMART importers:
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, time
@@ -25,6 +33,7 @@ from sqlmodel import Session, col
 
 from locator.meetings.times import zone
 from locator.models import Meeting
+from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
 from locator.places.spatial import index_columns
 from locator.places.states import find_state
@@ -36,6 +45,10 @@ ATTENDANCE = ("in_person", "hybrid", "online", "inactive")
 # Types that only make sense at a venue (tsml-ui's list): hidden on online-only meetings.
 IN_PERSON_ONLY = frozenset({"BA", "BRK", "CAN", "CF", "AL-AN", "AL", "FF", "OUT", "SM", "X", "XB"})
 MAX_KEY = 128
+NO_TIME_ZONE = "kept without a time zone (no zone, place, or zone shared by its group)"
+# A group's meetings "share" a zone when at least this share of those with one agree.
+GROUP_ZONE_SHARE = 0.8
+PLACEHOLDER_DEGREES = 0.001  # about 100 m: a placeholder is matched to 3 decimals
 
 
 @dataclass(slots=True)
@@ -72,6 +85,11 @@ class MeetingRecord:
     @property
     def source_key(self) -> str:
         return self.key
+
+    @property
+    def import_notes(self) -> tuple[str, ...]:
+        """What the import summary counts about this record (kept, but incomplete)."""
+        return () if self.time_zone else (NO_TIME_ZONE,)
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
@@ -158,6 +176,24 @@ def _finder() -> Any:
     return TimezoneFinder()
 
 
+@cache
+def placeholder_points() -> tuple[tuple[float, float, str], ...]:
+    """Return the coordinates known to be placeholders, not places: (lat, lon, what)."""
+    path = DATA_DIR / "meetings" / "placeholder_coordinates.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["placeholders"]
+    return tuple((float(r["latitude"]), float(r["longitude"]), str(r["what"])) for r in rows)
+
+
+def is_placeholder(latitude: float | None, longitude: float | None) -> bool:
+    """Tell whether coordinates are a known placeholder (e.g. NA World Services' office)."""
+    if latitude is None or longitude is None:
+        return False
+    return any(
+        abs(latitude - lat) < PLACEHOLDER_DEGREES and abs(longitude - lon) < PLACEHOLDER_DEGREES
+        for lat, lon, _what in placeholder_points()
+    )
+
+
 def infer_time_zone(
     *,
     latitude: float | None,
@@ -166,8 +202,11 @@ def infer_time_zone(
     city: str = "",
     state: str = "",
 ) -> str:
-    """Return the IANA zone of a place from embedded data (no network), or ''."""
-    if latitude is not None and longitude is not None:
+    """Return the IANA zone of a place from embedded data (no network), or ''.
+
+    Placeholder coordinates say nothing about the place, so they are not read.
+    """
+    if latitude is not None and longitude is not None and not is_placeholder(latitude, longitude):
         found = _finder().timezone_at(lat=latitude, lng=longitude)
         if found and zone(found):
             return str(found)
@@ -185,9 +224,19 @@ def infer_time_zone(
 
 
 def with_time_zone(record: MeetingRecord) -> MeetingRecord:
-    """Fill an empty or unknown time zone from the meeting's place and mark it inferred."""
-    if zone(record.time_zone):
+    """Fill an empty time zone from the meeting's place and mark it inferred.
+
+    An online meeting parked at placeholder coordinates loses them (they are no place).
+
+    Raises:
+        ValueError: the source gave a zone that is not an IANA zone name (the row's reason).
+    """
+    if record.time_zone:
+        if zone(record.time_zone) is None:
+            raise ValueError(f"time zone {record.time_zone[:40]!r} is not an IANA zone name")
         return record
+    if record.attendance == "online" and is_placeholder(record.latitude, record.longitude):
+        record = replace(record, latitude=None, longitude=None)
     found = infer_time_zone(
         latitude=record.latitude,
         longitude=record.longitude,
@@ -196,6 +245,38 @@ def with_time_zone(record: MeetingRecord) -> MeetingRecord:
         state=record.state,
     )
     return replace(record, time_zone=found, time_zone_inferred=bool(found))
+
+
+def shared_zone(records: Iterable[MeetingRecord]) -> str:
+    """Return the zone at least GROUP_ZONE_SHARE of these records have, or ''."""
+    zones = Counter(r.time_zone for r in records if r.time_zone)
+    if not zones:
+        return ""
+    name, count = zones.most_common(1)[0]
+    return name if count >= GROUP_ZONE_SHARE * sum(zones.values()) else ""
+
+
+def fill_group_zones(found: list[tuple[MeetingRecord, str]]) -> Iterator[MeetingRecord]:
+    """Give meetings without a zone the one their group shares: service body, else server.
+
+    ``found`` pairs each record of one server or feed with its group (a service body id,
+    or '' when the source has none). Most meetings of a server share its zone; a server
+    spanning zones (no zone held by 80 %) gives none, and its zoneless meetings stay unknown.
+    """
+    if all(record.time_zone for record, _group in found):
+        yield from (record for record, _group in found)
+        return
+    groups: dict[str, list[MeetingRecord]] = {}
+    for record, group in found:
+        groups.setdefault(group, []).append(record)
+    by_group = {group: shared_zone(records) for group, records in groups.items() if group}
+    server = shared_zone(record for record, _group in found)
+    for record, group in found:
+        if record.time_zone:
+            yield record
+            continue
+        name = by_group.get(group) or server
+        yield replace(record, time_zone=name, time_zone_inferred=bool(name))
 
 
 def with_place_point(record: MeetingRecord) -> MeetingRecord:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 ICS_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
@@ -28,14 +28,28 @@ TIMES_OF_DAY: dict[str, tuple[str, int, int]] = {
 }
 
 
+MAX_ZONE_NAME = 64  # the column's width; the longest IANA name has 32 characters
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """Return every IANA zone name the installed tz database knows."""
+    return frozenset(available_timezones())
+
+
 @lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo | None:
-    """Return the zone with this IANA name, or None for '' or an unknown name."""
-    if not name:
+    """Return the zone with this IANA name, or None for '' or an unknown name.
+
+    Only names of the tz database are opened: "America" or "__pycache__" are folders of it
+    and a 300-character name is too long for a file name, and ZoneInfo raises OSError on
+    those rather than ZoneInfoNotFoundError.
+    """
+    if not name or len(name) > MAX_ZONE_NAME or name not in zone_names():
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 

@@ -17,7 +17,7 @@ from locator.meetings.times import TIMES_OF_DAY, WEEKDAYS, ShownTime, clock_text
 from locator.meetings.types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
 from locator.models import Meeting
 from locator.web.i18n import error_message, localized_place
-from locator.web.meeting_params import parse_meeting_search
+from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
 from locator.web.session import current_settings, get_session
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -84,7 +84,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 def detail(meeting_id: int) -> str:
     """Show one meeting: when (its zone and the viewer's), where, how to join, the source."""
     meeting = _meeting_or_404(meeting_id)
-    viewer = (request.args.get("tz") or "").strip()
+    viewer = parse_viewer_zone(request.args, None)
     hit = meeting_hit(meeting, datetime.now(UTC))
     return render_template(
         "meeting.html", **template_context(), hit=hit, meeting=meeting, viewer_zone=viewer

@@ -32,8 +32,9 @@ def parse_weekdays(args: MultiDict[str, str]) -> tuple[int, ...]:
     """Read weekdays given as 0-6 (Sunday = 0) or as day names ("tue", "Tuesday")."""
     days: list[int] = []
     for raw in list_param(args, "day"):
-        text = raw.lower()
-        if text.isdigit() and int(text) <= 6:
+        text = raw.strip().lower()
+        # isdigit() is also true of "²" and "①", which int() refuses: ASCII digits only.
+        if text.isascii() and text.isdigit() and int(text) <= 6:
             days.append(int(text))
             continue
         found = [
@@ -56,7 +57,7 @@ def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
     """Return the viewer's IANA zone: ``tz`` if valid, else the searched place's zone."""
     asked = (args.get("tz") or "").strip()
     if asked:
-        if zone(asked) is None:
+        if zone(asked) is None:  # unknown, a folder of the tz database, or over-long
             raise BadQueryError(
                 N_("“%(value)s” is not a time zone; use a name like America/Chicago."),
                 field="tz",
