@@ -91,3 +91,95 @@ def test_meetings_without_a_zone_are_counted_and_listed_not_dropped(online) -> N
     assert all(hit.next_start is None for hit in listed.hits)
     monday = page(online, order="soon", now=now, weekdays=(1,), per_page=50)
     assert [h.meeting.source_key for h in monday.hits][-3:] == ["nozone-0", "nozone-1", "nozone-2"]
+
+
+# -- the pages: truthful headings, the order used, coverage and a way out ---------------------
+
+
+@pytest.fixture
+def web(app):
+    from tests.utils.meetings import add_meetings
+
+    engine = app.extensions["engine"]
+    add_meetings(
+        engine,
+        meeting("online-sun", attendance="online", weekday=0, start="10:00"),
+        meeting("online-nozone", attendance="online", weekday=0, zone=""),
+        meeting("venue", weekday=2, start="19:00"),
+    )
+    return app.test_client()
+
+
+def soup(response):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def test_a_chosen_day_is_headed_with_that_day_not_the_next_24_hours(web) -> None:
+    page = soup(web.get("/meetings/?mode=online&day=0"))
+    heading = page.select_one("#results-heading").get_text(" ", strip=True)
+    assert heading == "2 online meetings on Sunday"
+    assert page.select_one("#order option[selected]")["value"] == "soon"
+    assert "soonest first" in page.select_one(".order-used").get_text()
+
+
+def test_the_order_box_shows_the_order_used_for_online_meetings(web) -> None:
+    page = soup(web.get("/meetings/?mode=online&order=distance"))  # online has no distance
+    assert page.select_one("#order option[selected]")["value"] == "soon"
+    heading = page.select_one("#results-heading").get_text(" ", strip=True)
+    assert heading.endswith("starting in the next 24 hours")
+
+
+def test_meetings_without_a_zone_are_listed_with_a_plain_warning(web) -> None:
+    page = soup(web.get("/meetings/?mode=online&time_zone=unknown"))
+    heading = page.select_one("#results-heading").get_text(" ", strip=True)
+    assert heading == "1 online meeting that gives no time zone"
+    (result,) = page.select("li.result.meeting")
+    assert "time zone not given — check with the group" in result.get_text()
+    assert web.get("/meetings/?mode=online&time_zone=Europe").status_code == 400
+
+
+def test_coverage_names_fellowships_areas_and_dates_and_the_official_finders(web) -> None:
+    page = soup(web.get("/meetings/"))
+    line = page.select_one(".fellowship-coverage li").get_text(" ", strip=True)
+    assert line.startswith("Narcotics Anonymous : 3 meetings")
+    assert "2 online" in line and "1 without a time zone" in line and "as of 2026-11-01" in line
+    links = {a.get_text(strip=True): a["href"] for a in page.select(".finders a")}
+    assert links == {
+        "Narcotics Anonymous": "https://www.na.org/meetingsearch/",
+        "Alcoholics Anonymous": "https://www.aa.org/find-aa",
+        "SMART Recovery": "https://meetings.smartrecovery.org/meetings/",
+        "Recovery Dharma": "https://recoverydharma.org/meetings/",
+    }
+    body = web.get("/api/v1/coverage").json["meetings"]
+    (na,) = body["fellowships"]
+    assert (na["fellowship"], na["meetings"], na["online"], na["without_time_zone"]) == (
+        "NA",
+        3,
+        2,
+        1,
+    )
+    assert len(body["finders"]) == 4
+
+
+def test_a_place_in_another_country_is_told_place_search_covers_the_us(web) -> None:
+    response = web.get("/meetings/?mode=near&near=Berlin,+Germany")
+    assert response.status_code == 400
+    text = soup(response).select_one(".error").get_text(" ", strip=True)
+    assert "covers the United States only" in text and "Berlin, CT" not in text
+    api = web.get("/api/v1/meetings?mode=near&near=Berlin,+Germany")
+    assert api.status_code == 400
+
+
+def test_the_starting_soon_link_appears_only_when_some_exist(web) -> None:
+    empty = soup(web.get("/meetings/?mode=online&day=3"))  # nothing on Wednesdays
+    assert empty.select_one("#results-heading").get_text(" ", strip=True).startswith("0 ")
+    text = empty.select_one(".results").get_text(" ", strip=True)
+    assert "Try a larger distance" not in text
+    from locator.views.meetings import online_meetings_soon
+
+    with web.application.test_request_context():
+        soon = online_meetings_soon()
+    links = empty.select(".results a[href*='order=soon']")
+    assert bool(links) == bool(soon)

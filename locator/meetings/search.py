@@ -187,7 +187,8 @@ def _time_condition(key: str) -> str:
 def _weekday_window(query: MeetingQuery) -> set[int] | None:
     """Return the weekdays to read: the chosen ones, narrowed for "starting soon"."""
     chosen = set(query.weekdays) if query.weekdays else None
-    if query.order != "soon" or chosen is not None:
+    if query.order != "soon" or chosen is not None or query.zone_unknown:
+        # Meetings without a zone cannot be placed in the next 24 hours: all days are read.
         # Chosen days are read whole: "Sunday" asked on a Monday means next Sunday, as
         # _soonest orders it, not "Sunday, if it falls in the next 24 hours".
         return chosen

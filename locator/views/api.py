@@ -11,6 +11,7 @@ from flask_babel import gettext
 from locator.facilities.detail import facility_codes
 from locator.facilities.search import FacilityHit, SearchPage, find_nearby
 from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
+from locator.meetings.coverage import coverage_json
 from locator.models import Facility
 from locator.notices import API_DISCLAIMER
 from locator.places.gazetteer import Place
@@ -68,6 +69,7 @@ def coverage() -> Response:
     found = coverage_cache().get(session=get_session())
     return jsonify(
         {
+            "meetings": coverage_json(session=get_session()),
             "facilities": found.facilities,
             "states": list(found.states),
             "sources": [

@@ -62,7 +62,11 @@ def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
         "order": query.order,
         "viewer_time_zone": viewer or None,
         "law": list(query.law_statuses),
+        "weekdays": list(query.weekdays),
         "total": page.total,
+        # Meetings matching the search that give no time zone: not placed in time (list
+        # them with time_zone=unknown); with a chosen day they follow the others.
+        "without_time_zone": page.unzoned,
         "page": query.page,
         "per_page": query.per_page,
         "pages": page.pages,
