@@ -188,6 +188,7 @@ Index(
     Meeting.__table__.c.weekday,  # type: ignore[attr-defined]
     Meeting.__table__.c.start_minute,  # type: ignore[attr-defined]
     Meeting.__table__.c.time_zone,  # type: ignore[attr-defined]
+    Meeting.__table__.c.duplicate_of,  # type: ignore[attr-defined]
 )
 
 

@@ -100,6 +100,8 @@ class ImportReport:
     deactivated: int = 0
     rejected: int = 0
     merged: int = 0  # rows folded into another row of this input (one site listed twice)
+    # ... and rows stored as the same meeting another source already lists (counted in merged)
+    merged_elsewhere: int = 0
     joined: int = 0  # new contributions to a facility another source already lists
     refresh_skipped: str = ""  # why a full refresh retired nothing (input with parse problems)
     input_digest: str = ""
@@ -123,6 +125,8 @@ class ImportReport:
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"deactivated {self.deactivated}, rejected {self.rejected}, merged {self.merged}"
         )
+        if self.merged_elsewhere:
+            text += f" ({self.merged_elsewhere} with the same meeting another source lists)"
         if self.joined:
             text += f", joined {self.joined} sites another source lists"
         if self.unknown_names:
@@ -219,6 +223,8 @@ def run_import(
             active_before = writer.active_ids(session) if full_refresh else set()
             seen = _write(session, merged, writer, report, seen_on)
             report.joined = getattr(writer, "joined", 0)
+            report.merged_elsewhere = getattr(writer, "merged_elsewhere", 0)
+            report.merged += report.merged_elsewhere
             if full_refresh and input_is_clean(report):
                 share = 1.0 if force else max_retire_share
                 report.deactivated = retire(session, writer, active_before, seen, share, BATCH_SIZE)
@@ -240,7 +246,7 @@ def _fail(report: ImportReport, message: str) -> None:
     report.status = "failed"
     report.error = message
     report.inserted = report.updated = report.unchanged = report.deactivated = 0
-    report.merged = report.joined = 0
+    report.merged = report.joined = report.merged_elsewhere = 0
 
 
 @contextmanager

@@ -28,13 +28,14 @@ from datetime import date, time
 from functools import cache
 from typing import Any, ClassVar
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import case, insert, select, update
 from sqlmodel import Session, col
 
 from locator.meetings.times import zone
 from locator.models import Meeting
 from locator.paths import DATA_DIR
 from locator.places.gazetteer import embedded_gazetteer
+from locator.places.geo import haversine_km_raw
 from locator.places.spatial import index_columns
 from locator.places.states import find_state
 from locator.text import fold
@@ -128,35 +129,75 @@ def stable_key(*parts: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def duplicate_key(record: MeetingRecord) -> tuple[str, ...]:
-    """Return what makes two listings the same meeting: fellowship, name, day, time, place."""
-    if record.attendance == "online" and record.online_url:
-        place = fold(record.online_url.split("?")[0])
-    else:
-        place = f"{fold(record.city)}|{record.state}|{fold(record.street)}"
-    start = record.start_time.isoformat() if record.start_time else ""
-    return (record.fellowship, fold(record.name), str(record.weekday), start, place)
+SAME_PLACE_KM = 0.1  # "the same place": venues within about 100 m
+SIMILAR_NAME = 0.5  # share of name words two listings of one meeting have in common
+
+
+def join_url(url: str) -> str:
+    """Return a join link without its query (passwords, tracking) and case: the room."""
+    text = url.strip().lower().split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return text.removeprefix("https://").removeprefix("http://").removeprefix("www.")
+
+
+def similar_names(first: str, second: str) -> bool:
+    """Tell whether two meeting names are alike: one holds the other, or most words agree."""
+    a, b = fold(first), fold(second)
+    if not a or not b or a in b or b in a:
+        return bool(a and b)
+    words_a, words_b = set(a.split()), set(b.split())
+    return len(words_a & words_b) >= SIMILAR_NAME * min(len(words_a), len(words_b))
+
+
+def _same_place(first: MeetingRecord | Any, second: MeetingRecord | Any) -> bool:
+    points = (first.latitude, first.longitude, second.latitude, second.longitude)
+    if any(p is None for p in points) or is_placeholder(first.latitude, first.longitude):
+        return False
+    km = haversine_km_raw(first.latitude, first.longitude, second.latitude, second.longitude)
+    return km <= SAME_PLACE_KM
+
+
+def same_meeting(first: MeetingRecord | Any, second: MeetingRecord | Any) -> bool:
+    """Tell whether two listings (records or stored rows) are one meeting.
+
+    The rule: the same fellowship, weekday and start time; the same place (venues within
+    about 100 m, placeholder coordinates excepted) or the same join link (without its
+    query); and similar names (``similar_names``).
+    """
+    if (first.fellowship, first.weekday, first.start_time) != (
+        second.fellowship,
+        second.weekday,
+        second.start_time,
+    ) or first.start_time is None:
+        return False
+    link = bool(first.online_url) and join_url(first.online_url) == join_url(second.online_url)
+    return (link or _same_place(first, second)) and similar_names(first.name, second.name)
+
+
+def schedule_key(record: MeetingRecord) -> tuple[str, int | None, time | None]:
+    """Return what two listings of one meeting always share: fellowship, weekday, start."""
+    return (record.fellowship, record.weekday, record.start_time)
 
 
 def merge_duplicates(
     items: Iterable[MeetingRecord | Rejected],
 ) -> Iterator[MeetingRecord | Rejected]:
-    """Give a later listing of an already seen meeting the first listing's key.
+    """Give a later listing of an already seen meeting (``same_meeting``) the first's key.
 
-    The pipeline then merges the two like any rows sharing a key (counted as fetched), and
+    The pipeline then merges the two like any rows sharing a key (counted as merged), and
     the first listing records the later one's key in ``also_listed``.
     """
-    first_keys: dict[tuple[str, ...], str] = {}
+    seen: dict[tuple[str, int | None, time | None], list[MeetingRecord]] = {}
     for item in items:
         if isinstance(item, Rejected):
             yield item
             continue
-        same = duplicate_key(item)
-        first = first_keys.setdefault(same, item.key)
-        if first == item.key:
+        group = seen.setdefault(schedule_key(item), [])
+        first = next((r for r in group if r.key != item.key and same_meeting(r, item)), None)
+        if first is None:
+            group.append(item)
             yield item
         else:
-            yield replace(item, key=first, also_listed=(item.key,))
+            yield replace(item, key=first.key, also_listed=(item.key,))
 
 
 def merge_meetings(first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
@@ -341,9 +382,42 @@ class MeetingWriter(KeyedRows):
     source_note: str
     scope_urls: set[str] | None = None
     table: ClassVar[Any] = Meeting
+    merged_elsewhere: int = 0  # rows stored as another source's meeting (duplicate_of)
 
     def merge(self, first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
         return merge_meetings(first, second)
+
+    def _listed_elsewhere(self, session: Session, records: list[MeetingRecord]) -> dict[str, int]:
+        """Return, by record key, the id of the same meeting another source already lists.
+
+        Candidates are the other sources' active rows that are not duplicates themselves,
+        with the same fellowship, weekday and start minute; ``same_meeting`` decides.
+        """
+        wanted = {schedule_key(r) for r in records if r.start_time is not None}
+        if not wanted:
+            return {}
+        minutes = {k[2].hour * 60 + k[2].minute for k in wanted if k[2] is not None}
+        rows = session.scalars(
+            select(Meeting).where(
+                col(Meeting.active),
+                col(Meeting.duplicate_of).is_(None),
+                col(Meeting.source) != self.source,
+                col(Meeting.fellowship).in_(sorted({k[0] for k in wanted})),
+                col(Meeting.weekday).in_(sorted({k[1] for k in wanted if k[1] is not None})),
+                col(Meeting.start_minute).in_(sorted(minutes)),
+            )
+        )
+        stored: dict[tuple[str, int | None, time | None], list[Meeting]] = {}
+        for row in rows:
+            stored.setdefault((row.fellowship, row.weekday, row.start_time), []).append(row)
+        found: dict[str, int] = {}
+        for record in records:
+            for row in stored.get(schedule_key(record), ()):
+                if row.id is not None and same_meeting(row, record):
+                    found[record.key] = row.id
+                    break
+        self.merged_elsewhere += len(found)
+        return found
 
     def _values(self, record: MeetingRecord, digest: str) -> dict[str, Any]:
         values = {name: getattr(record, name) for name in _COLUMNS}
@@ -369,9 +443,11 @@ class MeetingWriter(KeyedRows):
     ) -> None:
         if not records:
             return
+        elsewhere = self._listed_elsewhere(session, [record for record, _digest in records])
         rows = [
             {
                 **self._values(record, digest),
+                "duplicate_of": elsewhere.get(record.key),
                 "source": self.source,
                 "source_key": record.key,
                 "first_seen": seen_on,
@@ -386,8 +462,14 @@ class MeetingWriter(KeyedRows):
     ) -> None:
         if not records:
             return
+        elsewhere = self._listed_elsewhere(session, [record for _id, record, _digest in records])
         params = [
-            {**self._values(record, digest), "row_id": row_id} for row_id, record, digest in records
+            {
+                **self._values(record, digest),
+                "duplicate_of": elsewhere.get(record.key),
+                "row_id": row_id,
+            }
+            for row_id, record, digest in records
         ]
         self._update_rows(session, params, seen_on)
 
@@ -414,3 +496,7 @@ class MeetingWriter(KeyedRows):
 
     def deactivate(self, session: Session, ids: list[int]) -> None:
         self._retire_rows(session, ids)
+        # A meeting no longer listed here is shown again from the other sources listing it.
+        session.execute(
+            update(Meeting).where(col(Meeting.duplicate_of).in_(ids)).values(duplicate_of=None)
+        )

@@ -242,3 +242,98 @@ def test_bad_zone_on_one_meeting_gets_a_sentence(client, app) -> None:
         assert response.status_code == 400, url
         assert "is not a time zone" in response.get_data(as_text=True)
         assert client.get(url, query_string={"tz": "Europe/Berlin"}).status_code == 200
+
+
+# -- one meeting once -----------------------------------------------------------------------
+
+
+def tsml_row_for(bmlt_row: dict, **changes: object) -> dict:
+    """The same NA meeting as a Meeting Guide (TSML) feed lists it: day 0-6, HH:MM, numbers."""
+    row = {
+        "slug": f"na-{bmlt_row['id_bigint']}",
+        "name": bmlt_row["meeting_name"],
+        "day": int(bmlt_row["weekday_tinyint"]) - 1,
+        "time": bmlt_row["start_time"][:5],
+        "location": bmlt_row["location_text"],
+        "address": bmlt_row["location_street"],
+        "city": bmlt_row["location_municipality"],
+        "state": bmlt_row["location_province"],
+        "latitude": float(bmlt_row["latitude"]) + 0.0003,  # about 30 m: another geocoder
+        "longitude": float(bmlt_row["longitude"]),
+        "types": ["O"],
+        "timezone": "America/New_York",
+    }
+    row.update(changes)
+    return row
+
+
+def test_the_same_meeting_from_bmlt_and_a_meeting_guide_feed_is_shown_once(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    from scrapers.meeting_import import import_meeting_guide_file
+
+    data = bmlt_search()
+    import_bmlt_file(empty_engine, write(tmp_path / "bmlt.json", data))
+    same, renamed, far = (copy.deepcopy(r) for r in data["meetings"][:3])
+    feed = [
+        tsml_row_for(same, name=same["meeting_name"].upper() + " Group"),
+        tsml_row_for(renamed, name="Tuesday Night Candlelight"),  # not a similar name
+        tsml_row_for(far, latitude=float(far["latitude"]) + 0.005),  # about 550 m away
+    ]
+    report = import_meeting_guide_file(
+        empty_engine, write(tmp_path / "feed.json", feed), "https://feed.test/meetings", "NA"
+    )
+    assert report.inserted == 3 and report.merged_elsewhere == 1, report.summary()
+    assert "1 with the same meeting another source lists" in report.summary()
+    stored = meetings(empty_engine)
+    bmlt_row = stored[f"{SERVER}#{same['id_bigint']}"]
+    feed_rows = {k: m for k, m in stored.items() if k.startswith("https://feed.test")}
+    duplicates = [m for m in feed_rows.values() if m.duplicate_of is not None]
+    assert [m.duplicate_of for m in duplicates] == [bmlt_row.id]
+    from sqlmodel import Session
+
+    from locator.meetings.search import MeetingQuery, find_meetings
+    from locator.places.geo import Point
+
+    with Session(empty_engine) as session:
+        origin = Point(float(same["latitude"]), float(same["longitude"]))
+        page = find_meetings(session=session, query=MeetingQuery(origin=origin, radius=1))
+    names = [hit.meeting.source_key for hit in page.hits]
+    assert bmlt_row.source_key in names and duplicates[0].source_key not in names
+
+
+def test_a_duplicate_is_shown_again_when_the_first_source_stops_listing_it(
+    empty_engine: Engine, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    from scrapers.meeting_import import import_meeting_guide_file
+
+    rows = full_dump_rows()[:3]
+    url = serve_server(httpserver, rows)
+    import_bmlt_live(empty_engine, config(bmlt_servers=[url]), notify=lambda _m: None)
+    feed = [tsml_row_for(rows[0])]
+    import_meeting_guide_file(
+        empty_engine, write(tmp_path / "feed.json", feed), "https://feed.test/meetings", "NA"
+    )
+    (copy_row,) = [m for k, m in meetings(empty_engine).items() if k.startswith("https://feed")]
+    assert copy_row.duplicate_of is not None
+    httpserver.clear()
+    serve_server(httpserver, rows[1:])  # the server no longer lists that meeting
+    import_bmlt_live(empty_engine, config(bmlt_servers=[url]), notify=lambda _m: None)
+    (copy_row,) = [m for k, m in meetings(empty_engine).items() if k.startswith("https://feed")]
+    assert copy_row.duplicate_of is None
+
+
+def test_the_same_rule_merges_two_listings_within_one_run() -> None:
+    from scrapers.meetings import merge_duplicates, same_meeting
+
+    rows = full_dump_rows()[:2]
+    formats = bmlt.parse_formats(bmlt_search()["formats"], "t")
+    first = list(bmlt.parse_server(bmlt.ServerData(SERVER, formats, rows)))
+    moved = copy.deepcopy(rows)
+    for row in moved:
+        row["latitude"] = str(float(row["latitude"]) + 0.0005)  # about 55 m
+        row["meeting_name"] = row["meeting_name"] + " (NA)"
+    second = list(bmlt.parse_server(bmlt.ServerData("https://other.test/main", formats, moved)))
+    assert all(same_meeting(a, b) for a, b in zip(first, second, strict=True))
+    merged = list(merge_duplicates([*first, *second]))
+    assert [m.key for m in merged] == [m.key for m in first] * 2  # type: ignore[union-attr]

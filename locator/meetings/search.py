@@ -152,7 +152,11 @@ def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, 
     fellowship codes, also checked, are bound.
     """
     kinds = query.attendance or (NEAR_ATTENDANCE if query.mode == "near" else ONLINE_ATTENDANCE)
-    conditions = ["t.active", "t.attendance IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"]
+    conditions = [
+        "t.active",
+        "t.attendance IN (" + ", ".join(f"'{k}'" for k in kinds) + ")",
+        "t.duplicate_of IS NULL",  # the same meeting as another source's row: shown once
+    ]
     params: dict[str, Any] = {}
     if query.zone_unknown:
         conditions.append("t.time_zone = ''")
