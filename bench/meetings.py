@@ -117,7 +117,7 @@ def soon_ours(engine: Engine) -> object:
         ).hits
 
 
-def soon_per_meeting(engine: Engine) -> object:
+def soon_per_meeting(engine: Engine) -> tuple[list[tuple[datetime, int]], int]:
     """The previous "starting soon": read every candidate, one next start per meeting."""
     query = MeetingQuery(origin=None, order="soon", now=NOW)
     conditions, params = meeting_conditions(query)
@@ -197,7 +197,7 @@ def main() -> None:
         ("online, soon (ORM baseline)", lambda: soon_ours(engine), lambda: soon_orm(engine)),
     ]
     ours_total = find_meetings_total(engine)
-    previous_total = soon_per_meeting(engine)[1]  # type: ignore[index]
+    previous_total = soon_per_meeting(engine)[1]
     print(f"online starting soon: {ours_total} meetings (previous way: {previous_total})")
     for name, ours, baseline in cases:
         ours_p50, ours_p95 = timed(ours, args.repeat)

@@ -149,11 +149,12 @@ def similar_names(first: str, second: str) -> bool:
 
 
 def _same_place(first: MeetingRecord | Any, second: MeetingRecord | Any) -> bool:
-    points = (first.latitude, first.longitude, second.latitude, second.longitude)
-    if any(p is None for p in points) or is_placeholder(first.latitude, first.longitude):
+    lat1, lon1, lat2, lon2 = first.latitude, first.longitude, second.latitude, second.longitude
+    if lat1 is None or lon1 is None or lat2 is None or lon2 is None:
         return False
-    km = haversine_km_raw(first.latitude, first.longitude, second.latitude, second.longitude)
-    return km <= SAME_PLACE_KM
+    if is_placeholder(lat1, lon1):
+        return False
+    return haversine_km_raw(lat1, lon1, lat2, lon2) <= SAME_PLACE_KM
 
 
 def same_meeting(first: MeetingRecord | Any, second: MeetingRecord | Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -110,7 +111,7 @@ def web(app):
     return app.test_client()
 
 
-def soup(response):
+def soup(response: Any) -> Any:
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(response.data, "html.parser")
