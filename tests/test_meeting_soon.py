@@ -47,6 +47,32 @@ def test_group_arithmetic_gives_the_same_start_as_zoneinfo_per_meeting() -> None
     assert StartClock(CHANGES[0]).start("", 1, 60) is None
 
 
+def test_starting_soon_misses_no_meeting_in_the_extreme_zones(empty_engine: Engine) -> None:
+    rng = random.Random(7)
+    zones = ("Etc/GMT+12", "Pacific/Kiritimati", "Pacific/Chatham", "America/New_York")
+    rows = [
+        meeting(
+            f"m{n}",
+            attendance="online",
+            zone=zones[n % 4],
+            weekday=rng.randrange(7),
+            start=f"{rng.randrange(24):02d}:{rng.randrange(60):02d}",
+        )
+        for n in range(160)
+    ]
+    add_meetings(empty_engine, *rows)
+    for now in (CHANGES[0], CHANGES[3], datetime(2026, 7, 8, 23, 55, tzinfo=UTC)):
+        horizon = now + timedelta(hours=24)
+        expected = set()
+        for row in rows:
+            start = next_occurrence(row.weekday, row.start_time, row.time_zone, now)
+            if start is not None and start <= horizon:
+                expected.add(row.key)
+        found = page(empty_engine, order="soon", now=now, per_page=200)
+        assert {hit.meeting.source_key for hit in found.hits} == expected, now
+        assert found.total == len(expected)
+
+
 @pytest.fixture
 def online(empty_engine: Engine) -> Engine:
     rows = [

@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from locator.db import driver_rows
 from locator.errors import N_, BadQueryError
 from locator.meetings.times import (
+    GRACE,
     TIMES_OF_DAY,
     StartClock,
     minutes_between,
@@ -169,6 +170,8 @@ def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, 
         # An empty window matches nothing; PostgreSQL (unlike SQLite) refuses "IN ()".
         listed = ", ".join(str(d) for d in sorted(days))
         conditions.append(f"t.weekday IN ({listed})" if days else "1 = 0")
+    elif query.order == "soon" and not query.zone_unknown:
+        conditions.append(_soon_window(query.now))
     if query.times_of_day:
         conditions.append(
             "(" + " OR ".join(_time_condition(key) for key in query.times_of_day) + ")"
@@ -190,17 +193,37 @@ def _time_condition(key: str) -> str:
 
 def _weekday_window(query: MeetingQuery) -> set[int] | None:
     """Return the weekdays to read: the chosen ones, narrowed for "starting soon"."""
-    chosen = set(query.weekdays) if query.weekdays else None
-    if query.order != "soon" or chosen is not None or query.zone_unknown:
-        # Meetings without a zone cannot be placed in the next 24 hours: all days are read.
-        # Chosen days are read whole: "Sunday" asked on a Monday means next Sunday, as
-        # _soonest orders it, not "Sunday, if it falls in the next 24 hours".
-        return chosen
-    # Local weekdays that can hold a start in the next 24 hours, anywhere from UTC-12 to +14.
-    start = (query.now - timedelta(hours=12)).date()
-    end = (query.now + timedelta(hours=SOON_HOURS + 14)).date()
-    window = {sunday_weekday(start + timedelta(days=n)) for n in range((end - start).days + 1)}
-    return window if chosen is None else window & chosen
+    # Meetings without a zone cannot be placed in the next 24 hours: all days are read.
+    # Chosen days are read whole: "Sunday" asked on a Monday means next Sunday, as _soonest
+    # orders it, not "Sunday, if it falls in the next 24 hours". "Starting soon" with no
+    # day chosen reads _soon_window instead (None here).
+    return set(query.weekdays) if query.weekdays else None
+
+
+def _soon_window(now: datetime) -> str:
+    """Return the local weekdays and minutes that can hold a start in the next 24 hours.
+
+    A meeting's local clock runs 12 hours behind UTC to 14 ahead, so its local start must
+    fall between now - 12 h (less the grace) and now + 24 h + 14 h read as local times: full
+    days in between, and minute bounds on the first and last day. The exact start, in each
+    zone, is computed afterwards (StartClock).
+    """
+    first = (now - GRACE - timedelta(hours=12)).astimezone(UTC).replace(tzinfo=None)
+    last = (now + timedelta(hours=SOON_HOURS + 14)).astimezone(UTC).replace(tzinfo=None)
+    parts = []
+    day = first.date()
+    while day <= last.date():
+        low = first.hour * 60 + first.minute if day == first.date() else 0
+        high = last.hour * 60 + last.minute if day == last.date() else 24 * 60 - 1
+        weekday = sunday_weekday(day)
+        if low == 0 and high == 24 * 60 - 1:
+            parts.append(f"t.weekday = {weekday}")
+        else:
+            parts.append(
+                f"(t.weekday = {weekday} AND t.start_minute BETWEEN {int(low)} AND {int(high)})"
+            )
+        day += timedelta(days=1)
+    return "(" + " OR ".join(parts) + ")"
 
 
 def find_meetings(*, session: Session, query: MeetingQuery) -> MeetingPage:
