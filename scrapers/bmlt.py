@@ -11,9 +11,12 @@ User-Agent and wait between requests. Cadence: the aggregator refreshes every 4 
 refresh daily. Format notes: shared/sources/meetings.md §1.
 
 Traps handled here: every value is a string; weekdays run 1-7 from Sunday; coordinates "0"
-mean no location; ``time_zone`` may be empty (inferred offline and marked); ``venue_type``
-may be empty (read the VM/HY/TC formats instead); legacy values carry ``Label#@-@#Value``;
-format keys are per server, so meaning comes from ``world_id``.
+mean no location, and 34.2359,-118.5637 (NA World Services) is a placeholder; ``time_zone``
+may be empty (inferred offline, else from the meeting's service body or server, and marked);
+``venue_type`` may be empty (read the VM/HY/TC formats instead); legacy values carry
+``Label#@-@#Value``; format keys are per server, so meaning comes from ``world_id``, and an
+answer without format definitions is read through the server's stored formats (FormatBook);
+``root_server_uri`` may be malformed ("http:"), so keys use the URL we asked.
 """
 
 from __future__ import annotations
