@@ -337,3 +337,22 @@ def test_the_same_rule_merges_two_listings_within_one_run() -> None:
     assert all(same_meeting(a, b) for a, b in zip(first, second, strict=True))
     merged = list(merge_duplicates([*first, *second]))
     assert [getattr(m, "key", None) for m in merged] == [m.key for m in first] * 2
+
+
+def test_a_live_server_answering_no_formats_keeps_the_stored_ones(
+    empty_engine: Engine, httpserver: HTTPServer
+) -> None:
+    rows = full_dump_rows()[:8]
+    rows[0].update(venue_type="", formats="TC,O")
+    url = serve_server(httpserver, rows)
+    import_bmlt_live(empty_engine, config(bmlt_servers=[url]), notify=lambda _m: None)
+    before = snapshot(empty_engine)
+    httpserver.clear()
+    path = "/main_server/client_interface/json/"
+    for switcher, body in (("GetFormats", []), ("GetServiceBodies", []), ("GetSearchResults", rows)):
+        httpserver.expect_request(path, query_string={"switcher": switcher}).respond_with_json(body)
+    report = import_bmlt_live(empty_engine, config(bmlt_servers=[url]), notify=lambda _m: None)
+    assert report.status == "ok", report.summary()
+    after = snapshot(empty_engine)
+    assert after == before
+    assert after[f"{bmlt.server_url(url)}#{rows[0]['id_bigint']}"][4] == "inactive"
