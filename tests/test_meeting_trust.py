@@ -349,7 +349,8 @@ def test_a_live_server_answering_no_formats_keeps_the_stored_ones(
     before = snapshot(empty_engine)
     httpserver.clear()
     path = "/main_server/client_interface/json/"
-    for switcher, body in (("GetFormats", []), ("GetServiceBodies", []), ("GetSearchResults", rows)):
+    answers = (("GetFormats", []), ("GetServiceBodies", []), ("GetSearchResults", rows))
+    for switcher, body in answers:
         httpserver.expect_request(path, query_string={"switcher": switcher}).respond_with_json(body)
     report = import_bmlt_live(empty_engine, config(bmlt_servers=[url]), notify=lambda _m: None)
     assert report.status == "ok", report.summary()
