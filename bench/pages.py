@@ -9,6 +9,12 @@ for the same origins (25-mile searches, 25 results per page):
           response), in-process with Flask's test client: server time, no network.
 
 Figures: p50/p95 in ms and page/search as a ratio of the same run's p95 (target: at most 3x).
+With --national DATABASE_URL (a database `locator init` filled with the national data) it
+measures instead, on that data, a normal search (25 mi from ZIP centroids that have
+facilities near) against an empty search with its fallback (detox within 10 mi of ZIP
+centroids that have none, then the 5 nearest beyond: locator.facilities.search.nearest_beyond),
+as bare calls and as pages; target: empty + fallback at most 3x the normal search at p95.
+
 Then the bytes the home page transfers: its HTML plus every stylesheet, script, icon and image
 it links (map tiles excluded; the home page has no map), target under 100 KB, and the same for
 a results page with its map for reference. Run: .venv/bin/python bench/pages.py --help
@@ -35,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.search import load, make_dataset, origins, pct
 from locator import create_app
 from locator.db import make_engine, migrate
-from locator.facilities.search import FacilityQuery, find_nearby
+from locator.facilities.search import FacilityQuery, find_nearby, nearest_beyond
+from locator.places.gazetteer import embedded_gazetteer
 from locator.places.geo import Point
 from scrapers.law_snapshot import seed_laws
 
@@ -95,6 +102,79 @@ def page_weight(client: FlaskClient, url: str) -> tuple[int, dict[str, int]]:
     return len(page.get_data()), assets
 
 
+def sample_origins(
+    engine: Engine, searches: int, rng: random.Random
+) -> tuple[list[Point], list[Point]]:
+    """Return ZIP centroids with facilities within 25 mi, and ones with no detox within 10."""
+    zips = list(embedded_gazetteer()._zips.values())
+    rng.shuffle(zips)
+    normal_points: list[Point] = []
+    empty_points: list[Point] = []
+    with Session(engine) as session:
+        for lat, lon, *_rest in zips:
+            if len(normal_points) >= searches and len(empty_points) >= searches:
+                break
+            point = Point(lat, lon)
+            near = FacilityQuery(origin=point, radius=25, per_page=25)
+            detox = FacilityQuery(origin=point, radius=10, categories=("detox",), per_page=25)
+            if len(normal_points) < searches and find_nearby(session=session, query=near).hits:
+                normal_points.append(point)
+            elif (
+                len(empty_points) < searches and not find_nearby(session=session, query=detox).total
+            ):
+                empty_points.append(point)
+    return normal_points, empty_points
+
+
+def national_fallback(url: str, searches: int, rounds: int, rng: random.Random) -> int:
+    """Time a normal search against an empty one with its fallback, on loaded national data."""
+    engine = make_engine(url)
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "PAGE_SIZE": 25})
+    client = app.test_client()
+    normal_points, empty_points = sample_origins(engine, searches, rng)
+
+    def normal(point: Point) -> object:
+        with Session(engine) as session:
+            query = FacilityQuery(origin=point, radius=25, per_page=25)
+            return find_nearby(session=session, query=query).hits
+
+    def empty(point: Point) -> object:
+        with Session(engine) as session:
+            query = FacilityQuery(origin=point, radius=10, categories=("detox",), per_page=25)
+            assert not find_nearby(session=session, query=query).total
+            return nearest_beyond(session=session, query=query)
+
+    def normal_page(point: Point) -> object:
+        response = client.get(f"/search?lat={point.lat:.5f}&lon={point.lon:.5f}&radius=25")
+        assert response.status_code == 200, response.status_code
+        return response.get_data()
+
+    def empty_page(point: Point) -> object:
+        response = client.get(
+            f"/search?lat={point.lat:.5f}&lon={point.lon:.5f}&radius=10&service=detox"
+        )
+        assert response.status_code == 200 and b"nearest-outside" in response.get_data()
+        return response.get_data()
+
+    pairs = list(zip(normal_points, empty_points, strict=False))
+    print(f"# national data at {url}: {len(pairs)} origin pairs, {rounds} rounds, alternated")
+    for label, runs in (("search", (normal, empty)), ("page", (normal_page, empty_page))):
+        # each run gets its own kind of origin: timed() hands both the same point, so pair them
+        paired = [(lambda pair, run=run, i=i: run(pair[i])) for i, run in enumerate(runs)]
+        normal_ms, empty_ms = timed(paired, pairs, rounds)
+        for name, values in (("normal", normal_ms), ("empty+fallback", empty_ms)):
+            print(
+                f"{label:6} {name:15} p50 {pct(values, 0.5):7.2f} ms   "
+                f"p95 {pct(values, 0.95):7.2f} ms"
+            )
+        ratio = pct(empty_ms, 0.95) / pct(normal_ms, 0.95)
+        verdict = "ok" if ratio <= 3 else "OVER"
+        print(f"{label:6} empty+fallback/normal p95 ratio {ratio:.2f}x (target <= 3x) {verdict}")
+    engine.dispose()
+    app.extensions["engine"].dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,8 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--searches", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the searches")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--national",
+        metavar="DATABASE_URL",
+        help="measure the empty search with its fallback on this loaded national database",
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
+    if args.national:
+        return national_fallback(args.national, args.searches, args.rounds, rng)
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench-pages.db"

@@ -67,23 +67,16 @@ class BadQueryError(LocatorError):
 class UnknownPlaceError(BadQueryError):
     """A place could not be located; carries close suggestions when there are any."""
 
-    def __init__(
-        self, query: str, suggestions: list[str] | None = None, *, ambiguous: bool = False
-    ) -> None:
+    def __init__(self, query: str, suggestions: list[str] | None = None) -> None:
         self.query = query
         self.suggestions = suggestions or []
-        if ambiguous:
-            message = N_(
-                "Several places are called “%(query)s”. Add the state, for example %(choices)s."
-            )
-            choices = Choices(self.suggestions[:3])
-        elif self.suggestions:
-            message = N_("We could not find the place “%(query)s”. Did you mean %(choices)s?")
+        if self.suggestions:
+            message = N_("We couldn't find the place “%(query)s”. Did you mean %(choices)s?")
             choices = Choices(self.suggestions)
         else:
             message = N_(
-                "We could not find the place “%(query)s”. Enter a 5-digit ZIP code or a city "
-                "and state, like “Charlottesville, VA”."
+                "We couldn't find that place: “%(query)s”. Enter a 5-digit ZIP code like "
+                "59001, a city like “Miami” or “Billings, MT”, or a state like “Montana”."
             )
             choices = Choices()
         params: dict[str, Any] = {"query": query}

@@ -41,3 +41,17 @@ LAW_DISCLAIMER = N_(
     "Informational only, not legal advice. Laws change often; cities and counties may be "
     "stricter. Check the cited official source."
 )
+
+# What a search that found nothing nearby says to do next, after the nearest matches.
+FINDTREATMENT_URL = "https://findtreatment.gov/"
+NO_RESULTS_ADVICE = (
+    N_(
+        "Call SAMHSA's National Helpline, 1-800-662-4357: free, confidential help finding "
+        "treatment, 24/7, in English and Spanish."
+    ),
+    N_("Check FindTreatment.gov for current listings: this copy of the directory can be behind."),
+    N_(
+        "Ask about telehealth: some programs treat people anywhere in their state "
+        "by video or phone."
+    ),
+)

@@ -37,7 +37,34 @@ def test_service_filter_and_category_labels(client: FlaskClient) -> None:
     ).get_json()
     assert body["services"] == ["telehealth", "outpatient"]
     for result in body["results"]:
-        assert "TELE" in result["services"] and "Telehealth" in result["categories"]
+        assert {"Telehealth", "Outpatient"} & set(result["categories"])
+
+
+def total(client: FlaskClient, query: str) -> int:
+    return int(client.get(f"/api/v1/facilities?near=22903&radius=50&{query}").get_json()["total"])
+
+
+def test_several_types_of_care_or_medications_match_any_of_them(client: FlaskClient) -> None:
+    detox, residential = total(client, "service=detox"), total(client, "service=residential")
+    both = total(client, "service=detox&service=residential")
+    assert both == total(client, "service=detox,residential")
+    assert max(detox, residential) <= both <= detox + residential and both > 0
+    assert both < total(client, "")
+    methadone, naltrexone = total(client, "service=methadone"), total(client, "service=naltrexone")
+    assert max(methadone, naltrexone) <= total(client, "service=methadone&service=naltrexone")
+
+
+def test_filters_of_different_groups_must_all_match(client: FlaskClient) -> None:
+    any_care = total(client, "service=outpatient&service=residential")
+    with_medicaid = total(client, "service=outpatient&service=residential&service=medicaid")
+    assert with_medicaid <= min(any_care, total(client, "service=medicaid"))
+    body = client.get(
+        "/api/v1/facilities?near=22903&radius=50&service=outpatient&service=residential"
+        "&service=medicaid&per_page=100"
+    ).get_json()
+    for result in body["results"]:
+        assert "Medicaid" in result["categories"]
+        assert {"Outpatient", "Residential"} & set(result["categories"])
 
 
 def test_one_facility(client: FlaskClient) -> None:
@@ -58,3 +85,42 @@ def test_services_and_coverage_listings(client: FlaskClient) -> None:
     assert {"detox", "outpatient", "residential", "telehealth", "sliding_fee"} <= keys
     coverage = client.get("/api/v1/coverage").get_json()
     assert coverage["facilities"] == 23 and coverage["states"] == ["VA"]
+
+
+def test_an_empty_search_lists_the_nearest_outside_its_radius(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=99501&radius=25&service=outpatient").get_json()
+    assert body["total"] == 0 and body["results"] == []
+    nearest = body["nearest_outside_radius"]
+    assert len(nearest) == 5 and not body["none_anywhere"]
+    distances = [row["distance"] for row in nearest]
+    assert distances == sorted(distances) and distances[0] > 25
+    assert set(nearest[0]) == set(_full_row(client))  # the same row shape as results
+    assert all("Outpatient" in row["categories"] and row["services"] for row in nearest)
+    assert body["larger_radius"] is None  # Virginia is beyond the largest allowed distance
+    assert any("1-800-662-4357" in line for line in body["advice"])
+
+
+def _full_row(client: FlaskClient) -> dict[str, object]:
+    return client.get("/api/v1/facilities?near=22903&radius=25").get_json()["results"][0]
+
+
+def test_a_search_with_results_has_no_nearest_outside(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&radius=25").get_json()
+    assert body["total"] > 0 and body["nearest_outside_radius"] == []
+    assert body["advice"] == [] and body["larger_radius"] is None
+
+
+def test_nothing_anywhere_is_said_in_the_api(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=22903&service=detox").get_json()
+    assert body["total"] == 0 and body["nearest_outside_radius"] == []
+    assert body["none_anywhere"] is True and body["advice"]
+
+
+def test_a_one_word_city_answers_with_the_biggest_and_names_the_others(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/api/v1/facilities?near=Miami")
+    assert response.status_code == 200
+    origin = response.get_json()["origin"]
+    assert origin["label"] == "Miami, FL" and "Miami, OK" in origin["others"]
+    assert "biggest" in origin["note"]

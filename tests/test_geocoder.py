@@ -67,11 +67,72 @@ def test_a_unique_city_name_needs_no_state(geocoder: Geocoder) -> None:
     assert geocoder.locate("Tuscaloosa").label == "Tuscaloosa, AL"
 
 
-def test_an_ambiguous_city_asks_for_the_state(geocoder: Geocoder) -> None:
+@pytest.mark.parametrize(
+    ("text", "label", "other"),
+    [
+        ("Miami", "Miami, FL", "Miami, OK"),
+        ("Phoenix", "Phoenix, AZ", "Phoenix, OR"),
+        ("Anchorage", "Anchorage, AK", "Anchorage, KY"),
+        ("Charlottesville", "Charlottesville, VA", "Charlottesville, IN"),
+        ("springfield", "Springfield, IL", "Springfield, MO"),
+    ],
+)
+def test_a_one_word_city_is_the_biggest_of_its_name_and_says_so(
+    geocoder: Geocoder, text: str, label: str, other: str
+) -> None:
+    place = geocoder.locate(text)
+    assert place.kind == "city" and place.label == label
+    assert label in place.note and "biggest of several places" in place.note
+    assert other in place.others and label not in place.others
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("NYC", "New York, NY"),
+        ("new york city", "New York, NY"),
+        ("LA", "Los Angeles, CA"),
+        ("L.A.", "Los Angeles, CA"),
+        ("DC", "Washington, DC"),
+        ("Washington, D.C.", "Washington, DC"),
+        ("Philly", "Philadelphia, PA"),
+    ],
+)
+def test_common_short_names_of_big_cities(geocoder: Geocoder, text: str, label: str) -> None:
+    place = geocoder.locate(text)
+    assert place.kind == "city" and place.label == label
+
+
+def test_la_offers_louisiana_as_the_other_meaning(geocoder: Geocoder) -> None:
+    assert geocoder.locate("LA").others == ("Louisiana",)
+    assert geocoder.locate("Louisiana").kind == "state"
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Charlottesvile VA", "Charlottesville, VA"),
+        ("Charlotesville, VA", "Charlottesville, VA"),
+        ("Phonix", "Phoenix, AZ"),
+        ("Miamy", "Miami, FL"),
+    ],
+)
+def test_typo_suggestions_rank_by_similarity_and_size(
+    geocoder: Geocoder, text: str, first: str
+) -> None:
     with pytest.raises(UnknownPlaceError) as caught:
-        geocoder.locate("Springfield")
-    assert "Add the state" in str(caught.value)
-    assert "Springfield, IL" in caught.value.suggestions or len(caught.value.suggestions) == 5
+        geocoder.locate(text)
+    assert caught.value.suggestions[0] == first
+    assert not {"Dulles, VA", "Aldie, VA"} & set(caught.value.suggestions)
+
+
+@pytest.mark.parametrize("text", ["Zürich 東京 🙂", "help me please", "🙂", "asdfghjkl"])
+def test_text_with_no_place_in_it_gets_examples(geocoder: Geocoder, text: str) -> None:
+    with pytest.raises(UnknownPlaceError) as caught:
+        geocoder.locate(text)
+    assert caught.value.suggestions == []
+    assert "We couldn't find that place" in str(caught.value)
+    assert "Several places" not in str(caught.value)
 
 
 def test_a_misspelled_city_gets_close_suggestions(geocoder: Geocoder) -> None:
@@ -96,7 +157,7 @@ def test_unknown_places_are_an_error_with_a_message_not_a_guess(
 ) -> None:
     with pytest.raises(UnknownPlaceError) as caught:
         geocoder.locate(text)
-    assert "could not find" in str(caught.value)
+    assert "couldn't find" in str(caught.value)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 201])

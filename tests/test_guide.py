@@ -22,7 +22,7 @@ REQUIRED_TOPICS = {
     "residential",
     "telehealth",
     "medications",
-    "counselling",
+    "counseling",
     "meetings",
     "aftercare",
     "kratom-withdrawal",
@@ -59,8 +59,8 @@ def test_a_guide_search_link_opens_the_form_with_that_care_chosen(client: FlaskC
     page = soup(client, "/guide/medications")
     href = page.select_one(".guide-search .actions a")["href"]
     form = soup(client, href)
-    chosen = form.select_one("select#service-medication option[selected]")
-    assert chosen is not None and chosen["value"] == "buprenorphine"
+    chosen = form.select("#service-medication input:checked")
+    assert [box["value"] for box in chosen] == ["buprenorphine"]
 
 
 def test_the_withdrawal_page_says_when_to_get_help_now(client: FlaskClient) -> None:
@@ -117,3 +117,20 @@ def test_every_form_value_the_script_scores_is_asked_on_the_page(client: FlaskCl
             assert (name, value) in asked
     for value in re.findall(r'other\.indexOf\("(\w+)"\)', script):
         assert ("other", value) in asked
+
+
+def test_the_old_british_slug_redirects_to_the_us_english_page(client: FlaskClient) -> None:
+    response = client.get("/guide/counselling")
+    assert response.status_code == 301 and response.headers["Location"] == "/guide/counseling"
+    page = soup(client, "/guide/counseling")
+    assert "Counseling" in page.get_text() and "ounselling" not in page.get_text()
+
+
+def test_the_detox_suggestion_is_a_search_that_finds_care(client: FlaskClient) -> None:
+    page = soup(client, "/guide/which-help")
+    link = page.select_one("#which-help-options li[data-key=detox]")["data-search"]
+    assert "service=detox" in link and "service=hospital_inpatient" in link
+    results = soup(client, link.replace("/?", "/search?") + "&near=22903&radius=25")
+    # The 2019 sample lists no detox near Charlottesville, but hospitals do take people in.
+    assert results.select(".result-list .result")
+    assert not results.select(".empty-search")

@@ -155,10 +155,10 @@ def test_home_page_in_spanish_with_switch_back_to_english(client: FlaskClient) -
     assert_spanish_frame(page)
     assert text(page, "h1") == "Busque ayuda para el tratamiento y la recuperación cerca de usted"
     assert "23 centros de tratamiento en Virginia" in text(page, "section.coverage")
-    labels = [o.get_text() for o in page.select("#service option")]
+    labels = [label.get_text(strip=True) for label in page.select("#service label")]
     assert "Desintoxicación (abstinencia con supervisión médica)" in labels
-    assert text(page, "label[for=service]") == "Tipo de atención"
-    assert "Apoyo mutuo" in [g["label"] for g in page.select("#service optgroup")]
+    assert text(page, "#service legend") == "Tipo de atención (elija las que quiera)"
+    assert "reuniones" in text(page, "#service .hint a")
     switch = {a.get_text(): a for a in page.select("nav.language-switch a")}
     assert set(switch) == {"English", "Español"}
     assert page.select_one("nav.language-switch")["aria-label"] == "Language / Idioma"
@@ -277,7 +277,7 @@ def test_questionnaire_in_spanish(client: FlaskClient) -> None:
     assert text(page, "h1") == "¿Qué tipo de ayuda?"
     assert "Sus respuestas se quedan en este dispositivo." in text(page, ".privacy")
     options = {li["data-key"]: li.get_text() for li in page.select("#which-help-options li")}
-    assert options["detox"] == "Desintoxicación con supervisión médica"
+    assert options["detox"].startswith("Desintoxicación con supervisión médica, o una estancia")
     assert options["medications"] == "Medicamentos para el trastorno por consumo de opioides"
 
 
@@ -356,12 +356,19 @@ def test_bad_search_in_spanish_gives_the_spanish_sentence(
 
 
 def test_place_suggestions_are_joined_with_a_spanish_or(client: FlaskClient) -> None:
-    page = soup(client, "/search?near=Springfield&lang=es", status=400)
+    page = soup(client, "/search?near=Springfeld&lang=es", status=400)
     alert = text(page, "[role=alert]")
-    assert alert.startswith("Hay varios lugares que se llaman “Springfield”. Agregue el estado")
+    assert alert.startswith("No encontramos el lugar “Springfeld”. ¿Quiso decir")
     assert "” o “" in alert and " or " not in alert
     links = [a.get_text() for a in page.select("ul.suggestions a")]
     assert "Springfield, IL" in links
+
+
+def test_a_one_word_city_says_in_spanish_which_place_it_chose(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=Springfield&lang=es")
+    note = text(page, ".place-note")
+    assert note.startswith("Se muestra Springfield, IL, el mayor de varios lugares llamados")
+    assert "Springfield, MO" in [a.get_text() for a in page.select(".place-note a")]
 
 
 def test_bad_meeting_search_in_spanish(meeting_client: FlaskClient) -> None:
@@ -400,6 +407,6 @@ def test_domain_errors_keep_the_english_sentence_as_their_text() -> None:
     assert error.params == {"limit": 5, "unit": "km"} and error.field == "radius"
     unknown = UnknownPlaceError("Springfeld", ["Springfield, IL", "Springfield, MO"])
     assert str(unknown) == (
-        "We could not find the place “Springfeld”. "
+        "We couldn't find the place “Springfeld”. "
         "Did you mean “Springfield, IL” or “Springfield, MO”?"
     )

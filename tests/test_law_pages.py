@@ -191,11 +191,14 @@ def test_api_one_state_any_case(web: FlaskClient) -> None:
     assert law["confidence"] == "H"
 
 
-def test_facility_results_show_the_state_law_badge(web: FlaskClient) -> None:
+def test_facility_results_show_the_state_law_badge_once(web: FlaskClient) -> None:
     page = soup(web.get("/search?near=22903&radius=25"))
-    badges = page.select("li.result a.law-badge")
+    [badge] = page.select("p.law-summary a.law-badge")
+    assert badge.get_text() == "Kratom law in VA: REGULATED" and badge["href"] == "/laws/VA"
+    assert not page.select("li.result a.law-badge")
+    filtered = soup(web.get("/search?near=22903&radius=25&law=regulated_kcpa"))
+    badges = filtered.select("li.result a.law-badge")
     assert badges and all(b.get_text() == "Kratom law in VA: REGULATED" for b in badges)
-    assert badges[0]["href"] == "/laws/VA"
     hit = web.get("/api/v1/facilities?near=22903&per_page=1").get_json()["results"][0]
     assert hit["state_law"]["status"] == "regulated_kcpa"
     assert hit["state_law"]["url"].endswith("/api/v1/laws/VA")

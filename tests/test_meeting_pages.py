@@ -118,7 +118,7 @@ def test_bad_meeting_filters_get_a_sentence(web) -> None:
 
 def test_facility_search_offers_meetings_alongside(web) -> None:
     form = soup(web.get("/"))
-    assert form.find("option", value="meetings").get_text().startswith("NA/SMART meetings")
+    assert form.select_one("#service .hint a").get_text().startswith("Looking for NA, AA or SMART")
     redirect = web.get("/search?near=22903&radius=10&service=meetings")
     assert redirect.status_code == 302
     assert redirect.headers["Location"].startswith("/meetings/?near=22903")
@@ -153,7 +153,7 @@ def test_cli_imports_each_kind_of_file(empty_db_url: str) -> None:
     neither = runner.invoke(cli, ["import", "smart"])
     assert neither.exit_code != 0 and "exactly one of --file PATH or --live" in neither.output
     nowhere = runner.invoke(cli, ["import", "bmlt", "--near", "Atlantis, ZZ"])
-    assert nowhere.exit_code != 0 and "could not find the place" in nowhere.output
+    assert nowhere.exit_code != 0 and "couldn't find" in nowhere.output
     off = runner.invoke(cli, ["import", "smart", "--live"])
     assert off.exit_code != 0 and "smart_enabled" in off.output
     app.extensions["engine"].dispose()

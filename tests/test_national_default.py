@@ -128,3 +128,51 @@ def test_the_home_page_names_each_national_source_once_with_its_date(
 def test_init_twice_changes_nothing(national: Flask) -> None:
     again = national.test_cli_runner().invoke(cli, ["init"])
     assert again.exit_code == 0 and "already loaded" in again.output
+
+
+def test_rural_montana_detox_within_25_miles_lists_the_nearest_beyond(
+    client: FlaskClient,
+) -> None:
+    body = client.get("/api/v1/facilities?near=59001&radius=25&service=detox").get_json()
+    assert body["total"] == 0 and body["results"] == []
+    nearest = body["nearest_outside_radius"]
+    assert 1 <= len(nearest) <= 5
+    distances = [item["distance"] for item in nearest]
+    assert distances == sorted(distances) and distances[0] > 25
+    assert all("Detox (medically supervised withdrawal)" in i["categories"] for i in nearest)
+    assert body["larger_radius"] is not None and body["larger_radius"] >= distances[0]
+    page = BeautifulSoup(
+        client.get("/search?near=59001&radius=25&service=detox").data, "html.parser"
+    )
+    shown = [a.get_text() for a in page.select(".nearest-outside .result h3 a")]
+    assert shown == [item["name"] for item in nearest]
+    assert "No facility within 25 mi of Absarokee, MT 59001 offers Detox" in page.get_text()
+    assert "1-800-662-4357" in page.select_one(".empty-search ul.advice").get_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Miami", "Miami, FL"),
+        ("Phoenix", "Phoenix, AZ"),
+        ("Anchorage", "Anchorage, AK"),
+        ("NYC", "New York, NY"),
+        ("LA", "Los Angeles, CA"),
+        ("DC", "Washington, DC"),
+    ],
+)
+def test_places_people_type_answer_with_results(client: FlaskClient, text: str, label: str) -> None:
+    response = client.get(f"/api/v1/facilities?near={text}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["origin"]["label"] == label and body["total"] > 0
+
+
+def test_a_row_placed_at_its_zip_says_about_and_approximate(client: FlaskClient) -> None:
+    page = BeautifulSoup(
+        client.get("/search?near=85008&radius=2&service=detox").data, "html.parser"
+    )
+    rows = [r for r in page.select("li.result") if "2770 East Van Buren" in r.get_text()]
+    assert len(rows) == 1
+    distance = rows[0].select_one(".distance").get_text()
+    assert distance.startswith("about ") and "approximate location" in distance

@@ -109,3 +109,16 @@ def test_every_api_route_is_documented(client: FlaskClient, app: Flask) -> None:
         assert path in documented, f"{path} is not in the OpenAPI document"
     error = document["components"]["schemas"]["Error"]
     assert error["properties"]["error"]["required"] == ["status", "message"]
+
+
+def test_the_document_describes_repeated_services_and_the_nearest_outside(
+    client: FlaskClient,
+) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    search = document["paths"]["/api/v1/facilities"]["get"]["parameters"]
+    service = next(p for p in search if p["name"] == "service")
+    assert service["schema"]["type"] == "array" and service["explode"] is True
+    assert "any of them" in service["description"]
+    page = document["components"]["schemas"]["FacilityPage"]["properties"]
+    assert page["nearest_outside_radius"]["items"] == page["results"]["items"]
+    assert "others" in page["origin"]["properties"]

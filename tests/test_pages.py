@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -81,19 +85,74 @@ def test_search_keeps_what_was_typed_in_the_form(client: FlaskClient) -> None:
     assert page.select_one("#near")["value"] == "Charlottesville, VA"
     assert page.select_one("#radius")["value"] == "15"
     assert page.select_one("#unit option[selected]")["value"] == "km"
-    assert page.select_one("#service option[selected]")["value"] == "outpatient"
+    assert [box["value"] for box in page.select("#service input:checked")] == ["outpatient"]
 
 
-def test_no_results_says_what_to_try(client: FlaskClient) -> None:
-    page = soup(client, "/search?near=99501&radius=5")  # Anchorage: nothing embedded there
+def distance_of(result: Any) -> float:
+    """Return the distance a result row shows ("about 12.5 mi away" -> 12.5)."""
+    found = re.search(r"\d[\d,]*(?:\.\d+)?", result.select_one(".distance").get_text())
+    assert found is not None
+    return float(found.group().replace(",", ""))
+
+
+def test_no_results_lists_the_nearest_beyond_and_says_what_to_try(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=99501&radius=5")  # Anchorage: the sample is in Virginia
     assert "0 facilities" in page.select_one("#results-heading").get_text()
-    assert "larger distance" in page.get_text()
+    empty = page.select_one(".empty-search")
+    assert "No facility in the loaded data lies within 5 mi of Anchorage" in empty.get_text()
+    nearest = empty.select(".nearest-outside .result")
+    assert len(nearest) == 5
+    miles = [
+        float(r.select_one(".distance").get_text().split()[0].replace(",", "")) for r in nearest
+    ]
+    assert miles == sorted(miles) and miles[0] > 500
+    # Virginia is farther than the largest distance allowed: no "search within" is offered.
+    assert "largest distance this search allows" in empty.get_text()
+    assert not empty.select("a[href*='radius=']")
+    advice = empty.select_one("ul.advice").get_text()
+    assert "1-800-662-4357" in advice and "FindTreatment.gov" in advice
+    assert "telehealth" in empty.select_one("ul.advice a[href*='service=telehealth']")["href"]
+
+
+def test_an_empty_radius_offers_a_distance_that_would_find_something(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=Richmond%2C+VA&radius=5")  # ~45 mi from Charlottesville
+    empty = page.select_one(".empty-search")
+    first = distance_of(empty.select_one(".nearest-outside .result"))
+    wider = empty.select_one("a[href*='radius=']")
+    radius = int(parse_qs(urlsplit(wider["href"]).query)["radius"][0])
+    assert f"Search within {radius} mi" in wider.get_text()
+    assert 25 < first <= radius == 50  # the smallest offered distance that reaches it
+    widened = soup(client, wider["href"])
+    assert widened.select(".result-list .result") and not widened.select(".empty-search")
+
+
+def test_nothing_matching_anywhere_says_so(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=22903&radius=5&service=hospital_inpatient&service=otp")
+    empty = page.select_one(".empty-search").get_text()
+    assert "offers" in empty and "None exists anywhere in the loaded data" in empty
+
+
+def test_a_state_search_that_finds_nothing_has_no_distance_advice(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=Montana")
+    assert "0 facilities in Montana" in page.select_one("#results-heading").get_text()
+    empty = page.select_one(".empty-search").get_text()
+    assert "No facility in Montana matches" in empty
+    assert "The nearest matches outside Montana" in empty
+    assert "distance" not in empty.replace("largest distance", "")
+
+
+def test_a_page_past_the_end_says_so(client: FlaskClient) -> None:
+    page = soup(client, "/search?near=22903&radius=25&page=9")
+    past = page.select_one(".past-end").get_text()
+    assert "Page 9 is past the end" in past and "Nothing matched" not in page.get_text()
+    assert "page=1" in page.select_one(".past-end a")["href"]
+    assert not page.select(".empty-search")
 
 
 def test_an_unknown_place_re_shows_the_form_with_suggestions(client: FlaskClient) -> None:
     page = soup(client, "/search?near=Charlotesville%2C+VA", status=400)
     alert = page.select_one("[role=alert]")
-    assert "could not find" in alert.get_text()
+    assert "couldn't find" in alert.get_text()
     suggestions = [a.get_text() for a in alert.select(".suggestions a")]
     assert "Charlottesville, VA" in suggestions
     assert page.select_one("#near")["aria-invalid"] == "true"

@@ -55,7 +55,7 @@ def test_each_result_links_to_its_own_page_report_form_and_referral(client: Flas
         assert item.select_one("a.report-link")["href"] == f"/facilities/{ident}/report"
         assert item.select_one("button.add-referral")["data-add-referral"] == f"f{ident}"
         assert item.select_one("p.provenance time")["datetime"]
-        assert item.select_one("p.law-line a.law-badge")["href"] == "/laws/VA"
+        assert item.select_one("p.law-line") is None  # the state's law is said once, above
 
 
 def test_filters_beyond_care_show_on_each_result_as_why_it_matched(client: FlaskClient) -> None:
@@ -115,3 +115,18 @@ def test_fragments_are_drawn_afresh_while_templates_reload(db_url: str) -> None:
     assert client.get("/").status_code == 200
     assert len(app.extensions["fragment_cache"]) == 0
     app.extensions["engine"].dispose()
+
+
+def test_the_state_law_is_said_once_under_the_heading_unless_the_law_filter_is_on(
+    client: FlaskClient,
+) -> None:
+    page = soup(client, "/search?near=22903&radius=25")
+    summary = page.select("section.results > p.law-summary a.law-badge")
+    assert [a["href"] for a in summary] == ["/laws/VA"]
+    assert not page.select("li.result .law-line")
+    filtered = soup(client, "/search?near=22903&radius=25&law=regulated_kcpa")
+    items = filtered.select("li.result")
+    assert items and all(i.select_one("p.law-line a.law-badge") for i in items)
+    assert not filtered.select("p.law-summary")
+    detail = soup(client, items[0].select_one("h3 a")["href"])
+    assert detail.select_one("a.law-badge")["href"] == "/laws/VA"

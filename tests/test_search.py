@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from locator.errors import BadQueryError
-from locator.facilities.search import FacilityQuery, find_nearby
+from locator.facilities.search import FacilityQuery, find_nearby, nearest_beyond
 from locator.places.geo import EARTH_RADIUS_KM, KM_PER_MILE, Point
 from tests.utils.facilities import add_sites, site
 
@@ -55,15 +56,39 @@ def test_residential_filter_keeps_only_residential_facilities(engine: Engine) ->
 
 
 def test_no_embedded_facility_near_charlottesville_lists_detox(engine: Engine) -> None:
-    # The 2019 sample rows list no detox programme; the search must not invent one.
+    # The 2019 sample rows list no detox program; the search must not invent one.
     assert search(engine, CHARLOTTESVILLE, 100, categories=("detox",)).total == 0
 
 
-def test_several_filters_must_all_match(engine: Engine) -> None:
-    both = search(engine, CHARLOTTESVILLE, 50, categories=("outpatient", "telehealth"))
+def test_filters_of_different_groups_must_all_match(engine: Engine) -> None:
+    both = search(engine, CHARLOTTESVILLE, 50, categories=("outpatient", "medicaid"))
     assert both.total > 0
     for hit in both.hits:
-        assert hit.codes & {"OP", "ORT", "OIT", "ODT", "OMB"} and "TELE" in hit.codes
+        assert hit.codes & {"OP", "ORT", "OIT", "ODT", "OMB"} and "MD" in hit.codes
+
+
+def test_several_types_of_care_match_any_of_them(engine: Engine) -> None:
+    either = search(engine, CHARLOTTESVILLE, 50, categories=("outpatient", "telehealth"))
+    outpatient = search(engine, CHARLOTTESVILLE, 50, categories=("outpatient",))
+    telehealth = search(engine, CHARLOTTESVILLE, 50, categories=("telehealth",))
+    assert max(outpatient.total, telehealth.total) <= either.total
+    assert either.total <= outpatient.total + telehealth.total
+    for hit in either.hits:
+        assert hit.codes & {"OP", "ORT", "OIT", "ODT", "OMB", "TELE"}
+
+
+def test_the_nearest_beyond_an_empty_radius_keep_the_filters(engine: Engine) -> None:
+    with Session(engine) as session:
+        query = FacilityQuery(origin=Point(46.6, -112.0), radius=25, categories=("telehealth",))
+        assert find_nearby(session=session, query=query).total == 0  # Helena, MT
+        nearest = nearest_beyond(session=session, query=query, with_codes=True)
+    assert len(nearest) == 5
+    distances = [hit.distance or 0.0 for hit in nearest]
+    assert distances == sorted(distances) and all(d > 25 for d in distances)
+    assert all("TELE" in hit.codes for hit in nearest)
+    with Session(engine) as session:
+        nowhere = replace(query, categories=("detox",))
+        assert nearest_beyond(session=session, query=nowhere) == []
 
 
 def test_clonidine_detox_alone_is_not_detox(empty_engine: Engine) -> None:
@@ -271,3 +296,18 @@ def _add_distant_rows(conn: Any, count: int) -> None:
             }
         )
     conn.execute(insert(Facility), rows)
+
+
+@pytest.mark.parametrize(
+    "origin", [Point(46.6, -112.0), Point(38.5, -78.9), Point(21.3, -157.8), Point(61.2, -149.9)]
+)
+def test_the_widening_rings_give_the_same_nearest_as_ranking_everything(
+    engine: Engine, origin: Point
+) -> None:
+    query = FacilityQuery(origin=origin, radius=1, categories=("outpatient",))
+    with Session(engine) as session:
+        ringed = nearest_beyond(session=session, query=query)
+        everything = find_nearby(
+            session=session, query=replace(query, radius=None, per_page=5)
+        ).hits
+    assert [h.id for h in ringed] == [h.id for h in everything] and len(ringed) == 5

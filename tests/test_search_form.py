@@ -14,9 +14,10 @@ from tests.test_pages import soup
 def test_the_form_offers_every_filter_group_of_the_vocabulary(client: FlaskClient) -> None:
     form = soup(client, "/").select_one("form.search-form")
     offered = {o["value"] for o in form.select("select[name=service] option") if o["value"]}
+    offered |= {box["value"] for box in form.select("input[type=checkbox][name=service]")}
     for group in GROUPS:
         assert {c.key for c in categories_in(group.key)} <= offered, group.key
-    assert "meetings" in offered
+    assert form.select_one("#service a[href^='/meetings/']") is not None
     labels = {label.get_text(strip=True) for label in form.select("label")}
     for wanted in ("Payment", "Language", "Age group", "Special programs"):
         assert wanted in labels
@@ -24,7 +25,7 @@ def test_the_form_offers_every_filter_group_of_the_vocabulary(client: FlaskClien
 
 def test_filters_from_the_url_come_back_chosen_and_open(client: FlaskClient) -> None:
     page = soup(client, "/search?near=22903&radius=50&service=telehealth&service=medicaid")
-    assert page.select_one("select#service option[selected]")["value"] == "telehealth"
+    assert [b["value"] for b in page.select("#service input:checked")] == ["telehealth"]
     assert page.select_one("select#service-payment option[selected]")["value"] == "medicaid"
     assert page.select_one("details.more-filters").has_attr("open")
     assert (

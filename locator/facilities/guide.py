@@ -107,7 +107,7 @@ TOPICS: tuple[Topic, ...] = (
         "detox",
         "Medically supervised detox",
         "Stopping with medical staff watching over withdrawal, in a hospital, a residential "
-        "programme or as an outpatient.",
+        "program or as an outpatient.",
         (_facilities("Find detox near you", "detox"),),
         (TIP_45, MEDLINEPLUS_WITHDRAWAL, NIDA_PRINCIPLES),
     ),
@@ -159,8 +159,8 @@ TOPICS: tuple[Topic, ...] = (
         (TIP_63, MEDLINEPLUS_WITHDRAWAL, FDA_LOFEXIDINE),
     ),
     Topic(
-        "counselling",
-        "Counselling: cognitive behavioral therapy and motivational interviewing",
+        "counseling",
+        "Counseling: cognitive behavioral therapy and motivational interviewing",
         "Talking therapies that help change patterns of use and build reasons and plans to change.",
         (
             _facilities("Find cognitive behavioral therapy", "cbt"),
@@ -182,7 +182,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "aftercare",
         "Aftercare: staying well after treatment",
-        "What helps after detox or a programme ends: continuing care, meetings and a plan "
+        "What helps after detox or a program ends: continuing care, meetings and a plan "
         "for hard days.",
         (
             _facilities("Find outpatient care", "outpatient"),

@@ -38,7 +38,12 @@ MAX_PAGE = 10_000
 
 @dataclass(frozen=True, slots=True)
 class FacilityQuery:
-    """What a person asked for. ``radius`` None with ``state`` set means the whole state."""
+    """What a person asked for. ``radius`` None with ``state`` set means the whole state;
+    with neither, anywhere (the nearest matches beyond an empty radius: :func:`nearest_beyond`).
+
+    ``categories`` holds service keys: keys of one group in ``ANY_OF_GROUPS`` (type of care,
+    medication) match a facility offering any of them; every other key must match.
+    """
 
     origin: Point
     radius: float | None
@@ -52,8 +57,6 @@ class FacilityQuery:
 
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)
-        if self.radius is None and self.state is None:
-            raise BadQueryError(N_("Enter a distance."), field="radius")
         if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
             raise BadQueryError(N_("The distance must be a number above zero."), field="radius")
         if not 1 <= self.page <= MAX_PAGE:
@@ -146,13 +149,46 @@ def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = Fa
     return SearchPage(query=query, hits=hits, total=total)
 
 
+NEAREST_BEYOND = 5  # how many matches beyond an empty radius a search lists
+
+
+# Rings (km) the nearest-beyond search widens through before it ranks every match: the k
+# nearest inside a ring that holds k matches are the k nearest anywhere. Ranking every
+# detox row of the national data for each empty search was 6x a normal search at p95; the
+# rings read a few latitude bands instead (bench/pages.py --national).
+BEYOND_RINGS_KM = (160.0, 640.0, 2560.0)
+
+
+def nearest_beyond(
+    *,
+    session: Session,
+    query: FacilityQuery,
+    limit: int = NEAREST_BEYOND,
+    with_codes: bool = False,
+) -> list[FacilityHit]:
+    """Return the nearest matches of ``query`` with its radius (or state) lifted, nearest first.
+
+    For a search that found nothing: the same filters, anywhere in the loaded data, through
+    the same entry point (:func:`find_nearby`), in widening rings and then unbounded. An
+    empty list means none exists anywhere.
+    """
+    start = 0.0 if query.radius is None else to_km(query.radius, query.unit)
+    for ring in BEYOND_RINGS_KM:
+        if ring <= start:
+            continue
+        wider = replace(query, radius=from_km(ring, query.unit), state=None, page=1, per_page=limit)
+        hits = find_nearby(session=session, query=wider, with_codes=with_codes).hits
+        if len(hits) >= limit:
+            return hits
+    anywhere = replace(query, radius=None, state=None, page=1, per_page=limit)
+    return find_nearby(session=session, query=anywhere, with_codes=with_codes).hits
+
+
 def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str, Any]]:
     """Return the SQL conditions (on alias ``t``) and parameters of the query's filters."""
     conditions = ["t.active"]
     params: dict[str, Any] = {}
-    for key in query.categories:
-        column, mask = category_mask(key)  # keys checked in FacilityQuery
-        conditions.append(f"(t.{column} & {mask}) != 0")
+    conditions.extend(_category_conditions(query.categories))
     if query.facility_types:  # codes checked against FACILITY_TYPES in FacilityQuery
         types = [f"t.facility_types LIKE '%,{code},%'" for code in query.facility_types]
         conditions.append("(" + " OR ".join(types) + ")")
@@ -162,6 +198,31 @@ def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str
     if query.law_statuses:  # checked against LawStatus in FacilityQuery
         conditions.append(status_condition(parse_statuses(query.law_statuses)))
     return tuple(conditions), params
+
+
+ANY_OF_GROUPS = frozenset({"care", "medication"})  # several keys of one: any of them
+
+
+def _category_conditions(keys: tuple[str, ...]) -> list[str]:
+    """Return one condition per asked key, or one per group in ``ANY_OF_GROUPS``.
+
+    Keys are checked in FacilityQuery, so the masks are constants of the taxonomy.
+    """
+    any_of: dict[str, list[str]] = {}
+    conditions: list[str] = []
+    for key in keys:
+        column, mask = category_mask(key)
+        condition = f"(t.{column} & {mask}) != 0"
+        found = category(key)
+        if found is not None and found.group in ANY_OF_GROUPS:
+            any_of.setdefault(found.group, []).append(condition)
+        else:
+            conditions.append(condition)
+    for alternatives in any_of.values():
+        conditions.append(
+            alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
+        )
+    return conditions
 
 
 def _page_rows(connection: Connection, query: FacilityQuery, *, with_codes: bool) -> list[Any]:

@@ -5,7 +5,7 @@ categories must ALL match. The code sets follow SAMHSA's own filter definitions 
 pitfalls in shared/sources/samhsa.md §7.4:
 
 - detox is DT, HID, RD or OD — the withdrawal-medication codes (DLC lofexidine/clonidine,
-  DB buprenorphine, DM methadone) alone do not make a detox programme;
+  DB buprenorphine, DM methadone) alone do not make a detox program;
 - telehealth is TELE only; CT is "computerized treatment", not telehealth;
 - the sliding fee scale is SS, never the whole PYAS "payment assistance" category;
 - methadone, buprenorphine and naltrexone are separate filters, and a federally certified
@@ -62,7 +62,7 @@ CATEGORIES: tuple[Category, ...] = (
         "Detox (medically supervised withdrawal)",
         "care",
         "DT HID RD OD",
-        "A programme that manages withdrawal: hospital inpatient, residential or outpatient.",
+        "A program that manages withdrawal: hospital inpatient, residential or outpatient.",
     ),
     _c(
         "outpatient",
@@ -211,7 +211,7 @@ CATEGORIES: tuple[Category, ...] = (
     _c("trauma", "People who have experienced trauma", "program", "TRMA"),
     _c("domestic_violence", "People who have experienced domestic violence", "program", "DV"),
     _c("hiv", "People with HIV or AIDS", "program", "HV"),
-    _c("dui", "DUI/DWI programme", "program", "DU DUO"),
+    _c("dui", "DUI/DWI program", "program", "DU DUO"),
 )
 
 FACILITY_TYPES: dict[str, str] = {

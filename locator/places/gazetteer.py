@@ -1,12 +1,16 @@
 """The embedded, offline US gazetteer: ZIP codes, cities and states from the `zipcodes` package.
 
 `zipcodes` ships the USPS ZIP list with a centroid, city, county and IANA time zone per ZIP.
+It carries no population, so a city's size is the number of ZIP codes it holds: Miami, FL has
+100 and Miami, OK 2, Phoenix, AZ 81 and Phoenix, OR 1. That count stands in for population
+where a one-word place names several cities and where typo suggestions are ranked.
 Some ZIPs (military APO/FPO, a few PO boxes) carry 0,0 as coordinates; those are treated as
 unknown rather than as a point in the Gulf of Guinea.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +36,7 @@ class Place:
     state: str = ""
     time_zone: str = ""
     note: str = ""
+    others: tuple[str, ...] = ()  # other places the text could mean ("Miami, OK"), as links
 
 
 @dataclass(slots=True)
@@ -83,6 +88,8 @@ class Gazetteer:
         for (name, _state), city in self._cities.items():
             self._by_city_name[name].append(city)
         self._states = states
+        for same_name in self._by_city_name.values():
+            same_name.sort(key=lambda city: (-city.count, city.state))
 
     @classmethod
     def from_zipcodes(cls) -> Gazetteer:
@@ -103,7 +110,7 @@ class Gazetteer:
         return None if city is None else city.place()
 
     def cities_named(self, name: str) -> list[Place]:
-        """Return every city of that name, in any state."""
+        """Return every city of that name, in any state, the biggest (most ZIPs) first."""
         return [city.place() for city in self._by_city_name.get(fold_place(name), ())]
 
     def state(self, state: State) -> Place | None:
@@ -131,24 +138,51 @@ class Gazetteer:
         return centre, farthest
 
     @cached_property
-    def _names_by_state(self) -> dict[str, list[str]]:
-        names: dict[str, list[str]] = defaultdict(list)
-        for city in self._primary.values():
-            names[city.state].append(f"{city.name}, {city.state}")
-        return names
+    def _names_by_state(self) -> dict[str, tuple[list[str], list[str], list[int]]]:
+        """Per state: folded city names, their "City, ST" labels and their sizes."""
+        names: dict[str, tuple[list[str], list[str], list[int]]] = defaultdict(lambda: ([], [], []))
+        for (folded, state), city in self._primary.items():
+            folded_names, labels, sizes = names[state]
+            folded_names.append(folded)
+            labels.append(f"{city.name}, {city.state}")
+            sizes.append(city.count)
+        return dict(names)
 
     @cached_property
-    def _all_names(self) -> list[str]:
-        return sorted(label for names in self._names_by_state.values() for label in names)
+    def _all_names(self) -> tuple[list[str], list[str], list[int]]:
+        folded_names: list[str] = []
+        labels: list[str] = []
+        sizes: list[int] = []
+        for state_names in self._names_by_state.values():
+            folded_names.extend(state_names[0])
+            labels.extend(state_names[1])
+            sizes.extend(state_names[2])
+        return folded_names, labels, sizes
 
     def suggest(self, text: str, state: State | None = None, limit: int = 3) -> list[str]:
-        """Return up to ``limit`` "City, ST" names that look like ``text``."""
-        choices = self._names_by_state.get(state.code, []) if state else self._all_names
-        if not choices or not text.strip():
+        """Return up to ``limit`` "City, ST" names that look like ``text``, best first.
+
+        Names are compared by edit similarity of the city name alone (a scorer that also
+        matched parts of words offered "Dulles, VA" for "Charlottesvile VA"); among close
+        names the bigger place ranks first, so "Phonix" offers Phoenix, AZ before Phoenix, OR.
+        """
+        folded_names, labels, sizes = (
+            self._names_by_state.get(state.code, ([], [], [])) if state else self._all_names
+        )
+        query = fold_place(text)
+        if not folded_names or not query:
             return []
-        query = f"{text}, {state.code}" if state else text
-        found = process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=80)
-        return [label for label, _score, _index in found]
+        found = process.extract(
+            query, folded_names, scorer=fuzz.ratio, limit=limit * 8, score_cutoff=SIMILAR
+        )
+        ranked = sorted(
+            found, key=lambda hit: (-(hit[1] + SIZE_WEIGHT * math.log10(sizes[hit[2]])), hit[2])
+        )
+        return list(dict.fromkeys(labels[index] for _name, _score, index in ranked))[:limit]
+
+
+SIMILAR = 75  # rapidfuzz ratio (0-100) a name needs to be offered as a suggestion
+SIZE_WEIGHT = 6  # points of similarity a tenfold bigger place (in ZIP codes) is worth
 
 
 @cache

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session
@@ -27,6 +29,28 @@ MAX_QUERY_LENGTH = 200
 _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
 _COORDINATES = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _TRAILING_STATE = re.compile(r"^(.+?)[\s,]+([A-Za-z]{2})$")
+
+# Names people type for big cities (folded text -> "City, ST" in the gazetteer). "LA" is also
+# Louisiana's code: the city wins, and the page offers the state as the other meaning.
+ALIASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "nyc": ("New York", "NY", ()),
+    "new york city": ("New York", "NY", ()),
+    "manhattan": ("New York", "NY", ("Manhattan, KS",)),
+    "la": ("Los Angeles", "CA", ("Louisiana",)),
+    "l a": ("Los Angeles", "CA", ("Louisiana",)),
+    "dc": ("Washington", "DC", ()),
+    "d c": ("Washington", "DC", ()),
+    "washington dc": ("Washington", "DC", ()),
+    "washington d c": ("Washington", "DC", ()),
+    "sf": ("San Francisco", "CA", ()),
+    "philly": ("Philadelphia", "PA", ()),
+    "vegas": ("Las Vegas", "NV", ()),
+    "nola": ("New Orleans", "LA", ()),
+    "atl": ("Atlanta", "GA", ()),
+    "okc": ("Oklahoma City", "OK", ()),
+    "slc": ("Salt Lake City", "UT", ()),
+    "kc": ("Kansas City", "MO", ("Kansas City, KS",)),
+}
 
 OnlineLookup = Callable[[str], "tuple[Point, str] | None"]
 
@@ -97,6 +121,15 @@ class Geocoder:
         return self._city_or_state(query)
 
     def _city_or_state(self, query: str) -> Place | None:
+        if not _latin(query):
+            raise UnknownPlaceError(query)
+        alias = ALIASES.get(fold(query))
+        if alias is not None:
+            name, code, others = alias
+            found = find_state(code)
+            place = self.gazetteer.city(name, found) if found else None
+            if place is not None:
+                return replace(place, others=others)
         state = find_state(query)
         if state is not None:
             return self.gazetteer.state(state)
@@ -112,8 +145,13 @@ class Geocoder:
         if len(same_name) == 1:
             return same_name[0]
         if len(same_name) > 1:
-            labels = sorted(p.label for p in same_name)
-            raise UnknownPlaceError(query, labels[:5], ambiguous=True)
+            biggest, others = same_name[0], tuple(p.label for p in same_name[1 : MAX_OTHERS + 1])
+            note = Message(
+                N_("Showing %(place)s, the biggest of several places called %(name)s."),
+                place=biggest.label,
+                name=biggest.label.rpartition(",")[0],
+            )
+            return replace(biggest, note=note, others=others)
         return None
 
     def _street_in_city(self, city_part: str, state_part: str) -> Place | None:
@@ -166,6 +204,24 @@ class Geocoder:
         if state is not None:
             return UnknownPlaceError(query, self.gazetteer.suggest(city_part, state))
         return UnknownPlaceError(query, self.gazetteer.suggest(query))
+
+
+MAX_OTHERS = 4  # other places of the same name offered as links
+
+
+def _latin(query: str) -> bool:
+    """Say whether the text is in the Latin alphabet, accents allowed: US places are.
+
+    Folding drops what it cannot spell in ASCII, so "Zürich 東京 🙂" would be read as
+    "zurich" and found in Kansas; such text is no US place name.
+    """
+    if query.isascii():
+        return True
+    decomposed = unicodedata.normalize("NFKD", query)
+    return all(
+        ch.isascii() or unicodedata.combining(ch) or unicodedata.category(ch).startswith("P")
+        for ch in decomposed
+    )
 
 
 def _split_state(query: str) -> tuple[str, str | None]:

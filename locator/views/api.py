@@ -13,11 +13,12 @@ from locator.facilities.search import FacilityHit, SearchPage, find_nearby
 from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
 from locator.meetings.coverage import coverage_json
 from locator.models import Facility
-from locator.notices import API_DISCLAIMER
+from locator.notices import API_DISCLAIMER, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.gazetteer import Place
 from locator.web.coverage import coverage_cache
 from locator.web.law_context import law_status_json
 from locator.web.params import parse_search
+from locator.web.results import beyond_empty
 from locator.web.session import current_settings, get_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -30,9 +31,37 @@ def facilities() -> Response:
         request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_nearby(session=get_session(), query=found.query, with_codes=True)
+    body = _page_json(page, found.place)
+    body.update(_beyond_json(page))
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer
     # (a sixth of its time went to the json module; bench/load.sh).
-    return Response(orjson.dumps(_page_json(page, found.place)), mimetype="application/json")
+    return Response(orjson.dumps(body), mimetype="application/json")
+
+
+def _beyond_json(page: SearchPage) -> dict[str, Any]:
+    """Say where the nearest matches are when nothing matched, and what else to do."""
+    beyond = beyond_empty(
+        session=get_session(),
+        page=page,
+        max_radius=current_settings().max_radius,
+        with_codes=True,
+    )
+    if beyond is None:
+        return {
+            "nearest_outside_radius": [],
+            "none_anywhere": False,
+            "larger_radius": None,
+            "advice": [],
+            "findtreatment_url": FINDTREATMENT_URL,
+        }
+    unit = page.query.unit
+    return {
+        "nearest_outside_radius": [_hit_json(hit, unit) for hit in beyond.nearest.hits],
+        "none_anywhere": beyond.none_anywhere,
+        "larger_radius": beyond.wider,
+        "advice": [gettext(text) for text in NO_RESULTS_ADVICE],
+        "findtreatment_url": FINDTREATMENT_URL,
+    }
 
 
 @bp.get("/facilities/<id:facility_id>")
@@ -102,6 +131,7 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
             "lat": place.point.lat,
             "lon": place.point.lon,
             "note": place.note or None,
+            "others": list(place.others),
         },
         "radius": query.radius,
         "unit": query.unit,

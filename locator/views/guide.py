@@ -3,8 +3,9 @@ questionnaire (answered in the browser only: nothing it asks reaches the server)
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from locator.facilities.guide import REVIEWED_ON, TOPICS, find_topic
 
@@ -25,9 +26,14 @@ def which_help() -> str:
     )
 
 
+OLD_SLUGS = {"counselling": "counseling"}
+
+
 @bp.get("/<slug>")
-def topic(slug: str) -> str:
+def topic(slug: str) -> str | Response:
     """Show one guide page with its searches and sources."""
+    if slug in OLD_SLUGS:  # links shared before the pages spoke US English keep working
+        return redirect(url_for("guide.topic", slug=OLD_SLUGS[slug]), 301)
     found = find_topic(slug)
     if found is None:
         abort(

@@ -15,6 +15,7 @@ from locator.facilities.search import find_nearby
 from locator.web.coverage import coverage_cache
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
+from locator.web.results import asked_labels, beyond_empty
 from locator.web.session import current_settings, get_session
 
 bp = Blueprint("search", __name__)
@@ -53,11 +54,15 @@ def results() -> tuple[str, int] | str | Response:
         )
     except BadQueryError as exc:
         return _form_with_error(exc), 400
+    settings = current_settings()
     page = find_nearby(session=get_session(), query=found.query)
+    beyond = beyond_empty(session=get_session(), page=page, max_radius=settings.max_radius)
     return render_template(
         "search.html",
         form=request.args,
         page=page,
+        beyond=beyond,
+        asked=asked_labels(found.query),
         place=localized_place(found.place),
         error=None,
         exports=export_links(request.args),

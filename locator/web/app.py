@@ -9,14 +9,16 @@ from werkzeug.routing import IntegerConverter, Map
 from locator.facilities.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
-from locator.notices import CRISIS_LINES
+from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.states import state_name
 from locator.web import errors, i18n
 from locator.web.fragments import FragmentCache, cached_fragment
 from locator.web.helpers import (
+    args_with,
     chosen_outside,
     directions_url,
     format_distance,
+    service_checkboxes,
     service_options,
     tel_href,
     translate_label,
@@ -49,6 +51,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         crisis_lines=CRISIS_LINES,
+        no_results_advice=NO_RESULTS_ADVICE,
+        findtreatment_url=FINDTREATMENT_URL,
+        args_with=args_with,
         facility_items=facility_items,
         cached_fragment=cached_fragment,
         state_name=state_name,
@@ -56,6 +61,7 @@ def init_app(app: Flask) -> None:
         service_groups=GROUPS,
         categories_in=categories_in,
         service_options=service_options,
+        service_checkboxes=service_checkboxes,
         chosen_outside=chosen_outside,
         directions_url=directions_url,
         tel_href=tel_href,

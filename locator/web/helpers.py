@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote_plus
 
 from flask import g
@@ -48,6 +49,30 @@ def _service_options(locale: str, group: str, selected: tuple[str, ...]) -> Mark
     return Markup("".join(parts))  # noqa: S704 - every value in it is escaped above
 
 
+def service_checkboxes(group: str, chosen: list[str]) -> Markup:
+    """Render one checkbox (inside its label) per filter of a group that takes several values.
+
+    Type of care and medication accept any of several choices (``service`` repeated in the
+    URL); the checked ones stay checked.
+    """
+    selected = tuple(k for k in chosen if (c := category(k)) is not None and c.group == group)
+    return _service_checkboxes(str(get_locale()), group, selected)
+
+
+@lru_cache(maxsize=1024)
+def _service_checkboxes(locale: str, group: str, selected: tuple[str, ...]) -> Markup:
+    parts = []
+    for found in categories_in(group):
+        key = escape(found.key)
+        mark = " checked" if found.key in selected else ""
+        label = escape(translate_label(found.label))
+        parts.append(
+            f'<label class="choice" for="svc-{key}"><input type="checkbox" name="service" '
+            f'id="svc-{key}" value="{key}"{mark}> <span>{label}</span></label>'
+        )
+    return Markup("".join(parts))  # noqa: S704 - every value in it is escaped above
+
+
 def chosen_outside(chosen: list[str], group: str) -> list[str]:
     """Return the chosen filters that belong to other groups than ``group``."""
     return [k for k in chosen if (c := category(k)) is not None and c.group != group]
@@ -73,3 +98,21 @@ def tel_href(phone: str) -> str:
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"
+
+
+def args_with(args: Any, **changes: Any) -> dict[str, list[str]]:
+    """Return a request's arguments, every repeated value kept, with ``changes`` applied.
+
+    For ``url_for(endpoint, **args_with(form, page=2))``: ``dict(form)`` kept only the first
+    of repeated values (service=outpatient&service=intensive_outpatient). A change to None
+    drops the argument.
+    """
+    kept: dict[str, Any] = (
+        args.to_dict(flat=False) if hasattr(args, "to_dict") else {k: [v] for k, v in args.items()}
+    )
+    for name, value in changes.items():
+        if value is None:
+            kept.pop(name, None)
+        else:
+            kept[name] = value
+    return kept

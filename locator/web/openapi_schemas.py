@@ -84,12 +84,28 @@ def ok_(schema: dict[str, Any], text: str = "OK") -> dict[str, Any]:
 
 
 SEARCH_PARAMS = [
-    param_("near", STR, "A 5-digit ZIP code, 'City, ST' or a state name."),
+    param_(
+        "near",
+        STR,
+        "A 5-digit ZIP code, 'City, ST', a one-word city (the biggest of that name, the "
+        "others in origin.others), a common name such as NYC, LA or DC, or a state name.",
+    ),
     param_("lat", {"type": "number"}, "Latitude of the origin (with lon) instead of near."),
     param_("lon", {"type": "number"}, "Longitude of the origin (with lat)."),
     param_("radius", {"type": "number"}, "Distance from the origin (default from settings)."),
     param_("unit", {"type": "string", "enum": ["mi", "km"]}, "Unit of radius and distances."),
-    param_("service", STR, "Service filter keys, comma-separated (see /api/v1/services)."),
+    {
+        **param_(
+            "service",
+            {"type": "array", "items": STR},
+            "Service filter keys (see /api/v1/services), repeated (service=outpatient&"
+            "service=intensive_outpatient) or comma-separated. Several keys of the type-of-care "
+            "group, or of the medication group, match a facility offering any of them; keys "
+            "of different groups (and of the other groups) must all match.",
+        ),
+        "style": "form",
+        "explode": True,
+    },
     param_("type", STR, "Facility types, comma-separated: SA, MH, OTP, ..."),
 ]
 PAGE_PARAMS = [
@@ -160,7 +176,14 @@ def schemas_() -> dict[str, Any]:
         "FacilityPage": obj_(
             {
                 "origin": obj_(
-                    {"label": STR, "kind": STR, "lat": NULL_NUM, "lon": NULL_NUM, "note": NULL_STR}
+                    {
+                        "label": STR,
+                        "kind": STR,
+                        "lat": NULL_NUM,
+                        "lon": NULL_NUM,
+                        "note": NULL_STR,
+                        "others": STR_LIST,
+                    }
                 ),
                 "radius": NULL_NUM,
                 "unit": STR,
@@ -173,6 +196,25 @@ def schemas_() -> dict[str, Any]:
                 "pages": {"type": "integer"},
                 "links": ref_("Links"),
                 "results": {"type": "array", "items": ref_("FacilityHit")},
+                "nearest_outside_radius": {
+                    "type": "array",
+                    "items": ref_("FacilityHit"),
+                    "description": "When total is 0: up to 5 nearest matches of the same "
+                    "filters anywhere in the loaded data (outside the state, for a state "
+                    "search), nearest first; empty when none exists anywhere. Empty when "
+                    "total is above 0.",
+                },
+                "none_anywhere": {
+                    "type": "boolean",
+                    "description": "total is 0 and no facility anywhere matches the filters.",
+                },
+                "larger_radius": {
+                    **NULL_NUM,
+                    "description": "A radius (at most the largest allowed) that would find "
+                    "the nearest match; null when none would.",
+                },
+                "advice": {**STR_LIST, "description": "When total is 0: what else to do."},
+                "findtreatment_url": STR,
                 "disclaimer": STR,
             }
         ),

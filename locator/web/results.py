@@ -10,6 +10,7 @@ The markup is the one the template had, so its tests, styles and scripts see no 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +21,12 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from locator.errors import N_
-from locator.facilities.search import FacilityHit, FacilityQuery, SearchPage
+from locator.facilities.search import (
+    FacilityHit,
+    FacilityQuery,
+    SearchPage,
+    nearest_beyond,
+)
 from locator.facilities.taxonomy import (
     CATEGORIES,
     GROUPS,
@@ -59,11 +65,60 @@ _GROUP_ORDER = {group.key: n for n, group in enumerate(GROUPS)}
 LawBadge = Callable[[str, dict[str, str], Sequence[Any]], Markup]
 
 
-def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
+WIDER_RADII = (10, 25, 50, 100, 150, 200, 300, 500)  # the distances "search within" offers
+
+
+@dataclass(frozen=True, slots=True)
+class Beyond:
+    """What a search that found nothing says: the nearest matches beyond it, if any exist.
+
+    ``wider`` is a distance (within the largest allowed) that would find the nearest match,
+    or None when no allowed distance would: then no page suggests a larger distance.
+    """
+
+    nearest: SearchPage
+    wider: float | None
+
+    @property
+    def none_anywhere(self) -> bool:
+        return not self.nearest.hits
+
+
+def beyond_empty(
+    *, session: Any, page: SearchPage, max_radius: float, with_codes: bool = False
+) -> Beyond | None:
+    """Return the nearest matches beyond an empty search, or None when it found something."""
+    if page.total:
+        return None
+    query = page.query
+    hits = nearest_beyond(session=session, query=query, with_codes=with_codes)
+    nearest = SearchPage(query=query, hits=hits, total=len(hits))
+    wider = None
+    if query.radius is not None and hits and hits[0].distance is not None:
+        needed = hits[0].distance
+        fits = [r for r in WIDER_RADII if needed <= r <= max_radius]
+        if fits:
+            wider = float(fits[0])
+        elif needed <= max_radius:
+            wider = float(math.ceil(needed))
+    return Beyond(nearest=nearest, wider=wider)
+
+
+def asked_labels(query: FacilityQuery) -> list[str]:
+    """Return the translated labels of every service the query asks for, in form order."""
+    chosen = set(query.categories)
+    found = [c for c in CATEGORIES if c.key in chosen]
+    return [translate_label(c.label) for c in sorted(found, key=lambda c: _GROUP_ORDER[c.group])]
+
+
+def facility_items(page: SearchPage, *, law_badge: LawBadge, law_lines: bool = True) -> Markup:
     """Return the ``<li>`` of each result on the page, in order.
 
     ``law_badge`` draws a state's kratom-law badge: once a page per state, unless a city or
-    county rule applies to the listing.
+    county rule applies to the listing. With ``law_lines`` False only a listing under a city
+    or county rule of its own carries a law line (the results page shows each state's status
+    once, under its heading, unless the law filter is on: a child psychiatry clinic need not
+    say "Kratom law in VA").
     """
     if not page.hits:
         return Markup("")
@@ -76,7 +131,7 @@ def facility_items(page: SearchPage, *, law_badge: LawBadge) -> Markup:
             f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
         ),
         locale=str(get_locale()),
-        law_lines=_LawLines(law_badge, law_statuses(), local_law_index()),
+        law_lines=_LawLines(law_badge, law_statuses(), local_law_index(), every_row=law_lines),
     )
     return Markup("".join(_row(hit, parts) for hit in page.hits))  # noqa: S704 - see _row
 
@@ -97,8 +152,16 @@ class _PageParts:
 class _LawLines:
     """Draw a listing's law line; a state's badge once a page unless a local rule applies."""
 
-    def __init__(self, badge: LawBadge, statuses: dict[str, str], index: LocalIndex) -> None:
+    def __init__(
+        self,
+        badge: LawBadge,
+        statuses: dict[str, str],
+        index: LocalIndex,
+        *,
+        every_row: bool = True,
+    ) -> None:
         self._badge, self._statuses, self._index = badge, statuses, index
+        self._every_row = every_row
         self._by_state: dict[str, str] = {}
 
     def __call__(self, hit: FacilityHit) -> str:
@@ -107,6 +170,8 @@ class _LawLines:
         rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
             badge = str(self._badge(hit.state, self._statuses, rules))
+        elif not self._every_row:
+            return ""
         else:
             if hit.state not in self._by_state:
                 self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
@@ -187,6 +252,7 @@ def e(value: str) -> str:
 # The words every result repeats, translated (and escaped) once a page.
 _WORDS = {
     "away": N_("away"),
+    "about": N_("about"),
     "approximate": N_("approximate location (ZIP area)"),
     "no_phone": N_("Phone not listed in the source"),
     "services": N_("Services"),
@@ -208,9 +274,12 @@ def _words() -> dict[str, str]:
 def _distance(hit: FacilityHit, unit: str, w: dict[str, str]) -> str:
     if hit.distance is None:
         return ""
-    approximate = f" ({w['approximate']})" if hit.location_approximate else ""
     shown = e(format_distance(hit.distance, unit))
-    return f'<p class="distance">{shown} {w["away"]}{approximate}</p>\n  '
+    if hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
+        shown = f"{w['about']} {shown} {w['away']} ({w['approximate']})"
+    else:
+        shown = f"{shown} {w['away']}"
+    return f'<p class="distance">{shown}</p>\n  '
 
 
 def _badges(hit: FacilityHit, w: dict[str, str], locale: str) -> str:
