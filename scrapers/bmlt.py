@@ -233,7 +233,7 @@ def parse_meeting(
     if value(row, "published") == "0":
         raise ValueError("not published on its server")
     meeting_id = value(row, "id_bigint")
-    if not meeting_id.isdigit():
+    if not (meeting_id.isascii() and meeting_id.isdigit()):
         raise ValueError(f"id_bigint {meeting_id!r} is not a number")
     weekday, start = _schedule(value(row, "weekday_tinyint"), value(row, "start_time"))
     used = [formats.get(key) for key in value(row, "formats").split(",") if key.strip()]
@@ -272,7 +272,7 @@ def parse_meeting(
 
 
 def _schedule(weekday: str, start: str) -> tuple[int, time]:
-    if not weekday.isdigit() or not 1 <= int(weekday) <= 7:
+    if not (weekday.isascii() and weekday.isdigit()) or not 1 <= int(weekday) <= 7:
         raise ValueError(f"weekday_tinyint {weekday!r} is not 1-7")
     match = _CLOCK.match(start)
     if not match:

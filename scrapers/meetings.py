@@ -253,7 +253,7 @@ def infer_time_zone(
         if found and zone(found):
             return str(found)
     gazetteer = embedded_gazetteer()
-    if postal_code[:5].isdigit():
+    if postal_code[:5].isascii() and postal_code[:5].isdigit():
         place = gazetteer.zip(postal_code[:5])
         if place is not None and place.time_zone:
             return place.time_zone
@@ -326,7 +326,8 @@ def with_place_point(record: MeetingRecord) -> MeetingRecord:
     if record.latitude is not None or record.attendance == "online":
         return record
     gazetteer = embedded_gazetteer()
-    place = gazetteer.zip(record.postal_code[:5]) if record.postal_code[:5].isdigit() else None
+    zip5 = record.postal_code[:5]
+    place = gazetteer.zip(zip5) if zip5.isascii() and zip5.isdigit() else None
     known = find_state(record.state) if record.state else None
     if place is None and record.city and known is not None:
         place = gazetteer.city(record.city, known)

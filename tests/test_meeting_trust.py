@@ -357,3 +357,14 @@ def test_a_live_server_answering_no_formats_keeps_the_stored_ones(
     after = snapshot(empty_engine)
     assert after == before
     assert after[f"{bmlt.server_url(url)}#{rows[0]['id_bigint']}"][4] == "inactive"
+
+
+def test_non_ascii_digits_in_a_bmlt_row_reject_that_row_with_a_reason() -> None:
+    rows = full_dump_rows()[:3]
+    rows[0]["weekday_tinyint"] = "²"
+    rows[1]["id_bigint"] = "①"
+    items = list(bmlt.parse_server(bmlt.ServerData(SERVER, {}, rows)))
+    reasons = [getattr(i, "reason", "") for i in items]
+    assert "weekday_tinyint '²' is not 1-7" in reasons
+    assert "id_bigint '①' is not a number" in reasons
+    assert sum(1 for r in reasons if not r) == 1
