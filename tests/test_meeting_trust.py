@@ -368,3 +368,29 @@ def test_non_ascii_digits_in_a_bmlt_row_reject_that_row_with_a_reason() -> None:
     assert "weekday_tinyint '²' is not 1-7" in reasons
     assert "id_bigint '①' is not a number" in reasons
     assert sum(1 for r in reasons if not r) == 1
+
+
+def test_a_zoneless_meeting_takes_its_service_body_zone_on_a_server_spanning_zones() -> None:
+    rows = full_dump_rows()[:10]
+    for index, row in enumerate(rows):
+        row.update(service_body_bigint="7" if index < 5 else "8")
+        row["time_zone"] = "Europe/Berlin" if index < 5 else "America/New_York"
+    for row in (rows[0], rows[9]):  # one zoneless online meeting in each body, no place
+        row.update(
+            time_zone="",
+            venue_type="2",
+            latitude="0",
+            longitude="0",
+            location_street="",
+            location_municipality="",
+            location_province="",
+        )
+    formats = bmlt.parse_formats(bmlt_search()["formats"], "t")
+    found = {r.key: r for r in bmlt.parse_server(bmlt.ServerData(SERVER, formats, rows))}
+    first, last = (found[f"{SERVER}#{rows[i]['id_bigint']}"] for i in (0, 9))
+    assert (first.time_zone, last.time_zone) == ("Europe/Berlin", "America/New_York")
+    assert first.time_zone_inferred and last.time_zone_inferred
+    for row in rows:
+        row["service_body_bigint"] = ""  # no bodies: half Berlin, half New York
+    found = {r.key: r for r in bmlt.parse_server(bmlt.ServerData(SERVER, formats, rows))}
+    assert found[f"{SERVER}#{rows[0]['id_bigint']}"].time_zone == ""  # no shared zone: unknown
