@@ -165,6 +165,10 @@ def test_meetings_without_a_zone_are_listed_with_a_plain_warning(web) -> None:
     (result,) = page.select("li.result.meeting")
     assert "time zone not given — check with the group" in result.get_text()
     assert web.get("/meetings/?mode=online&time_zone=Europe").status_code == 400
+    api = web.get("/api/v1/meetings?mode=online&time_zone=unknown").json
+    (row,) = api["results"]
+    assert row["time_zone"] is None and row["next_start"] is None
+    assert row["time_zone_note"] == "time zone not given — check with the group"
 
 
 def test_coverage_names_fellowships_areas_and_dates_and_the_official_finders(web) -> None:

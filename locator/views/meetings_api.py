@@ -95,6 +95,9 @@ def _hit_json(hit: MeetingHit, viewer: str, unit: str | None) -> dict[str, Any]:
         "duration_minutes": m.duration_minutes,
         "time_zone": m.time_zone or None,
         "time_zone_inferred": m.time_zone_inferred,
+        "time_zone_note": None
+        if m.time_zone
+        else gettext("time zone not given — check with the group"),
         "schedule_note": m.schedule_note or None,
         "next_start": next_start,
         "attendance": m.attendance,
