@@ -174,9 +174,62 @@ def same_meeting(first: MeetingRecord | Any, second: MeetingRecord | Any) -> boo
     return (link or _same_place(first, second)) and similar_names(first.name, second.name)
 
 
-def schedule_key(record: MeetingRecord) -> tuple[str, int | None, time | None]:
+def schedule_key(record: MeetingRecord | Any) -> tuple[str, int | None, time | None]:
     """Return what two listings of one meeting always share: fellowship, weekday, start."""
     return (record.fellowship, record.weekday, record.start_time)
+
+
+CELL_DEGREES = 0.01  # index cells of about 1 km: a venue's same-place twin is in a neighbour
+
+
+class MeetingIndex:
+    """Listings by schedule, then by map cell and join link: the candidates for same_meeting.
+
+    A national import holds thousands of meetings at 19:00 on a Monday; comparing each with
+    only the listings in its own and the eight neighbouring cells (or with the same join
+    link) keeps merging linear.
+    """
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[Any, ...], list[Any]] = {}
+        self._links: dict[tuple[Any, ...], list[Any]] = {}
+
+    def add(self, listing: Any) -> None:
+        """Index a record or stored row."""
+        schedule = schedule_key(listing)
+        if listing.online_url:
+            self._links.setdefault((*schedule, join_url(listing.online_url)), []).append(listing)
+        cell = _cell(listing)
+        if cell is not None:
+            self._cells.setdefault((*schedule, *cell), []).append(listing)
+
+    def find(self, record: MeetingRecord) -> Any | None:
+        """Return the first indexed listing that is the same meeting as ``record``, or None."""
+        schedule = schedule_key(record)
+        candidates: list[Any] = []
+        if record.online_url:
+            candidates += self._links.get((*schedule, join_url(record.online_url)), [])
+        cell = _cell(record)
+        if cell is not None:
+            for north in (-1, 0, 1):
+                for east in (-1, 0, 1):
+                    key = (*schedule, cell[0] + north, cell[1] + east)
+                    candidates += self._cells.get(key, [])
+        # A record is never its own twin; stored rows (no key attribute) are other sources'.
+        return next(
+            (
+                c
+                for c in candidates
+                if getattr(c, "key", None) != record.key and same_meeting(c, record)
+            ),
+            None,
+        )
+
+
+def _cell(listing: Any) -> tuple[int, int] | None:
+    if listing.latitude is None or listing.longitude is None:
+        return None
+    return (int(listing.latitude // CELL_DEGREES), int(listing.longitude // CELL_DEGREES))
 
 
 def merge_duplicates(
@@ -187,15 +240,14 @@ def merge_duplicates(
     The pipeline then merges the two like any rows sharing a key (counted as merged), and
     the first listing records the later one's key in ``also_listed``.
     """
-    seen: dict[tuple[str, int | None, time | None], list[MeetingRecord]] = {}
+    seen = MeetingIndex()
     for item in items:
         if isinstance(item, Rejected):
             yield item
             continue
-        group = seen.setdefault(schedule_key(item), [])
-        first = next((r for r in group if r.key != item.key and same_meeting(r, item)), None)
+        first = seen.find(item)
         if first is None:
-            group.append(item)
+            seen.add(item)
             yield item
         else:
             yield replace(item, key=first.key, also_listed=(item.key,))
@@ -409,15 +461,14 @@ class MeetingWriter(KeyedRows):
                 col(Meeting.start_minute).in_(sorted(minutes)),
             )
         )
-        stored: dict[tuple[str, int | None, time | None], list[Meeting]] = {}
+        stored = MeetingIndex()
         for row in rows:
-            stored.setdefault((row.fellowship, row.weekday, row.start_time), []).append(row)
+            stored.add(row)
         found: dict[str, int] = {}
         for record in records:
-            for row in stored.get(schedule_key(record), ()):
-                if row.id is not None and same_meeting(row, record):
-                    found[record.key] = row.id
-                    break
+            twin = stored.find(record)
+            if twin is not None and twin.id is not None:
+                found[record.key] = twin.id
         self.merged_elsewhere += len(found)
         return found
 
