@@ -174,7 +174,7 @@ class Meeting(SQLModel, table=True):
     schedule_note: str = Field(default="", max_length=300)
     also_listed: list[str] = _json_list()  # keys of duplicates merged into this row
     # Added by migration 0011: the row another source already lists as this same meeting
-    # (scrapers/meetings.py, same_meeting); searches show that row, not this one.
+    # (scrapers/meeting_merge.py, same_meeting); searches show that row, not this one.
     duplicate_of: int | None = None
 
 

@@ -37,14 +37,9 @@ from locator.paths import DATA_DIR
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
-from scrapers.meetings import (
-    MeetingRecord,
-    fill_group_zones,
-    merge_duplicates,
-    stable_key,
-    with_time_zone,
-    without_venue_formats,
-)
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meeting_zones import fill_group_zones, with_time_zone
+from scrapers.meetings import MeetingRecord, stable_key, without_venue_formats
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +193,7 @@ def parse_server(
     The URL is the one we asked (``--server`` or the configured list), never a meeting's
     ``root_server_uri``, which some servers send malformed ("http:"). A meeting without a
     usable zone takes the zone its service body's other meetings share, else its server's
-    (scrapers/meetings.py, fill_group_zones).
+    (scrapers/meeting_zones.py, fill_group_zones).
     """
     found: list[tuple[MeetingRecord, str]] = []
     for row in server.meetings:

@@ -25,15 +25,9 @@ from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
-from scrapers.meetings import (
-    ATTENDANCE,
-    MeetingRecord,
-    fill_group_zones,
-    merge_duplicates,
-    stable_key,
-    with_time_zone,
-    without_venue_formats,
-)
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meeting_zones import fill_group_zones, with_time_zone
+from scrapers.meetings import ATTENDANCE, MeetingRecord, stable_key, without_venue_formats
 
 SOURCE = "meeting-guide"
 SOURCE_NOTE = "Meeting Guide feeds of intergroups and fellowships (12 Step Meeting List)."

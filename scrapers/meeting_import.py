@@ -25,7 +25,8 @@ from scrapers import bmlt, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.files import TEXT_ENCODING, FileOptions, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
-from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meetings import MeetingRecord, MeetingWriter
 from scrapers.runs import failures_recorded, record_failed_run
 
 log = logging.getLogger(__name__)

@@ -29,13 +29,9 @@ from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
-from scrapers.meetings import (
-    MeetingRecord,
-    merge_duplicates,
-    stable_key,
-    with_place_point,
-    with_time_zone,
-)
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meeting_zones import with_time_zone
+from scrapers.meetings import MeetingRecord, stable_key, with_place_point
 
 SOURCE = "smart"
 SOURCE_NOTE = "SMART Recovery meeting pages (meetings.smartrecovery.org)."

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from locator.meetings.times import zone
 from scrapers import bmlt
 from scrapers.meeting_import import import_bmlt_file, import_bmlt_live
-from scrapers.meetings import NO_TIME_ZONE, is_placeholder, placeholder_points
+from scrapers.meeting_zones import NO_TIME_ZONE, is_placeholder, placeholder_points
 from tests.test_meetings_import import STOCK_VENUE_FORMATS, serve_server
 from tests.utils.meetings import bmlt_search, config, full_dump_rows, meetings
 
@@ -324,7 +324,7 @@ def test_a_duplicate_is_shown_again_when_the_first_source_stops_listing_it(
 
 
 def test_the_same_rule_merges_two_listings_within_one_run() -> None:
-    from scrapers.meetings import merge_duplicates, same_meeting
+    from scrapers.meeting_merge import merge_duplicates, same_meeting
 
     rows = full_dump_rows()[:2]
     formats = bmlt.parse_formats(bmlt_search()["formats"], "t")
