@@ -21,7 +21,7 @@ from sqlmodel import Session
 from locator.config import Settings, settings_of
 from locator.models import MeetingFormat
 from locator.places.geo import Point
-from scrapers import bmlt, meeting_guide, smart
+from scrapers import bmlt, bmlt_fetch, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.files import TEXT_ENCODING, FileOptions, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
@@ -141,10 +141,10 @@ def import_bmlt_live(
     client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session:
         with failures_recorded(engine, bmlt.SOURCE):
-            roots = bmlt.server_urls(client, settings)
+            roots = bmlt_fetch.server_urls(client, settings)
         fetched: set[str] = set()
         book = format_book(engine)
-        items = bmlt.live_items(client, roots, fetched, notify, book)
+        items = bmlt_fetch.live_items(client, roots, fetched, notify, book)
         return _run(
             engine,
             bmlt.SOURCE,
@@ -164,7 +164,9 @@ def import_bmlt_area(
     client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session, failures_recorded(engine, bmlt.SOURCE):
         items = list(
-            bmlt.area_items(client, settings.bmlt_aggregator_url, point.lat, point.lon, radius_km)
+            bmlt_fetch.area_items(
+                client, settings.bmlt_aggregator_url, point.lat, point.lon, radius_km
+            )
         )
     return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items)
 

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 
 from locator.meetings.times import zone
-from scrapers import bmlt
+from scrapers import bmlt, bmlt_fetch
 from scrapers.meeting_import import import_bmlt_file, import_bmlt_live
 from scrapers.meeting_zones import NO_TIME_ZONE, is_placeholder, placeholder_points
 from tests.test_meetings_import import STOCK_VENUE_FORMATS, serve_server
@@ -126,7 +126,7 @@ def test_server_option_wins_over_a_malformed_root_server_uri(
 def test_an_aggregator_row_with_a_malformed_server_is_rejected_not_keyed() -> None:
     good, bad = copy.deepcopy(bmlt_search()["meetings"][:2])
     good["root_server_uri"], bad["root_server_uri"] = SERVER, "http:"
-    items = list(bmlt._per_server([good, bad], {}, {}, "https://aggregator.test/main_server"))
+    items = list(bmlt_fetch._per_server([good, bad], {}, {}, "https://aggregator.test/main_server"))
     assert [type(i).__name__ for i in items] == ["Rejected", "MeetingRecord"]
     assert "root_server_uri 'http:'" in str(items[0])
 
