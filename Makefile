@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-dev browser-deps test-sqlite test-pg bench clean
+.PHONY: run test lint install install-dev browser-deps nginx-deps test-sqlite test-pg bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,10 +61,19 @@ browser-deps:
 	      || echo "== Chromium could not be installed: the browser tests will skip"; \
 	  else echo "== Chromium is missing and cannot be installed here: the browser tests will skip"; fi; }
 
-test-sqlite: install-dev browser-deps
+# The slow-client probe (tests/security/test_slow_clients.py) runs deploy/nginx.conf: install
+# Debian's nginx where we can; under CI that test fails rather than skips without it.
+nginx-deps:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || echo "== nginx could not be installed: the slow-client test will skip"; \
+	  else echo "== nginx is missing and cannot be installed here: the slow-client test will skip"; fi; }
+
+test-sqlite: install-dev browser-deps nginx-deps
 	$(BIN)/pytest
 
-test-pg: install-dev browser-deps
+test-pg: install-dev browser-deps nginx-deps
 	@status=0; $(BIN)/python -m tests.pg_check "$(PG_TEST_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		echo "== PostgreSQL pass on $(PG_TEST_URL)"; \

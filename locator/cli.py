@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from locator import create_app
 from locator.config import example_toml, settings_of
@@ -20,7 +21,7 @@ from locator.db import migrate, schema_is_current
 from locator.ops import translations as i18n_catalog
 from locator.ops.admin_cli import admin_group
 from locator.ops.backup import BackupError, backup, restore
-from locator.serving import gunicorn_argv
+from locator.serving import configure_logging, gunicorn_argv
 from locator.web.session import get_engine
 
 
@@ -47,10 +48,7 @@ def migrate_command(revision: str) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: int | None) -> None:
     """Serve the site: one process for one machine, or gunicorn workers with --prod."""
-    if not schema_is_current(get_engine()):
-        raise click.ClickException(
-            f"The database at {_safe_url()} is not set up or is out of date: run `locator init`."
-        )
+    _check_database_for_serving()
     if prod:
         _serve_gunicorn(bind, workers)
         return
@@ -58,9 +56,26 @@ def serve_command(host: str, port: int, prod: bool, bind: str | None, workers: i
         raise click.UsageError("--bind and --workers go with --prod.")
     from werkzeug.serving import run_simple
 
+    configure_logging(settings_of(current_app).log_level)
     _ = current_app.extensions["geocoder"].gazetteer  # build it now, not on the first search
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+
+
+def _check_database_for_serving() -> None:
+    """Stop with one sentence when the database is dead, unreadable or not ours."""
+    try:
+        current = schema_is_current(get_engine())
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise click.ClickException(
+            f"Cannot read the database at {_safe_url()} ({reason}): check database_url "
+            "(LOCATOR_DATABASE_URL) and that the server is running and the file intact."
+        ) from None
+    if not current:
+        raise click.ClickException(
+            f"The database at {_safe_url()} is not set up or is out of date: run `locator init`."
+        )
 
 
 def _serve_gunicorn(bind: str | None, workers: int | None) -> None:

@@ -33,6 +33,8 @@ class Settings:
     secret_key: str
     hsts_seconds: int
     max_content_length: int
+    public_url: str
+    allowed_hosts: tuple[str, ...]
     proxy_hops: int
     session_cookie_secure: bool
     admin_session_hours: float
@@ -60,6 +62,8 @@ class Settings:
     languages: tuple[str, ...]
     export_max_rows: int
     export_max_pdf_rows: int
+    export_pdf_concurrency: int
+    export_max_hsds_bytes: int
     referral_max_entries: int
     http_user_agent: str
     http_timeout_seconds: float
@@ -70,6 +74,7 @@ class Settings:
     health_stale_factor: float
     serve_workers: int
     serve_threads: int
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     serve_bind: str
     serve_timeout_seconds: int
     bmlt_server_list_url: str

@@ -173,13 +173,13 @@ class Meeting(SQLModel, table=True):
     location_approximate: bool = False
     schedule_note: str = Field(default="", max_length=300)
     also_listed: list[str] = _json_list()  # keys of duplicates merged into this row
-    # Added by migration 0011: the row another source already lists as this same meeting
+    # Added by migration 0013: the row another source already lists as this same meeting
     # (scrapers/meeting_merge.py, same_meeting); searches show that row, not this one.
     duplicate_of: int | None = None
 
 
 # Online meetings have no coordinates, so "online, starting soon" seeks this index by
-# attendance and weekday instead of the spatial one (migration 0005); its time zone (0011)
+# attendance and weekday instead of the spatial one (migration 0005); its time zone (0013)
 # lets that search count the candidates per zone, weekday and minute from the index alone.
 Index(
     "ix_meeting_schedule",
@@ -437,6 +437,9 @@ class AdminUser(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Raised at sign-out: a session cookie carries the epoch it was issued in, so a cookie
+    # saved before the sign-out no longer opens anything.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditLog(SQLModel, table=True):

@@ -7,6 +7,7 @@ processes). No scheduler starts here: `locator scheduler` is its own, single pro
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -19,9 +20,25 @@ from locator.config import Settings, settings_of
 APP_FACTORY = "locator.serving:production_app()"
 
 
+LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    """Send the app's and its libraries' log records (``locator``, ``flask-limiter``...) to
+    stderr, beside gunicorn's error log, in its format. Idempotent."""
+    root = logging.getLogger()
+    if not any(getattr(h, "locator_handler", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S %z"))
+        handler.locator_handler = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
 def production_app() -> Flask:
     """Build the app for one gunicorn worker, with the place gazetteer loaded up front."""
     app = create_app()
+    configure_logging(settings_of(app).log_level)
     _ = app.extensions["geocoder"].gazetteer  # the first search should not pay for it
     return app
 
@@ -49,6 +66,10 @@ def gunicorn_argv(
         "10",
         "--access-logfile",
         "-",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        settings.log_level.lower(),
         APP_FACTORY,
     ]
     return argv

@@ -53,6 +53,20 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1024,
     ),
     Setting(
+        "public_url",
+        "",
+        "The site's own address, e.g. https://locator.example.org: every absolute URL (share "
+        "links, exports, API url fields, calendar files) is built from it, never from the "
+        'request\'s Host header. Required with env = "production"; empty in development '
+        "means the request's host.",
+    ),
+    Setting(
+        "allowed_hosts",
+        [],
+        "Host names the site answers for besides public_url's own (e.g. www.example.org); a "
+        "request for any other Host is refused with 400 in production.",
+    ),
+    Setting(
         "proxy_hops",
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 when "
@@ -178,6 +192,21 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting(
+        "export_pdf_concurrency",
+        1,
+        "PDF sheets one worker process draws at a time; one more is answered 503 with "
+        "Retry-After. Drawing holds a CPU, so more than one per worker slows every page of "
+        "that worker.",
+        minimum=1,
+    ),
+    Setting(
+        "export_max_hsds_bytes",
+        25_000_000,
+        "Largest HSDS JSON export, in bytes; a larger one is refused (413) before any byte is "
+        "sent, with the advice to narrow the search.",
+        minimum=10_000,
+    ),
+    Setting(
         "referral_max_entries",
         100,
         "Most facilities and meetings one referral list may hold.",
@@ -222,6 +251,12 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting("serve_threads", 4, "Threads per gunicorn worker (gthread).", minimum=1),
+    Setting(
+        "log_level",
+        "INFO",
+        "Level of the app's log (and gunicorn's error log) on stderr: DEBUG, INFO, WARNING, ERROR.",
+        ("DEBUG", "INFO", "WARNING", "ERROR"),
+    ),
     Setting(
         "serve_bind",
         "127.0.0.1:8000",

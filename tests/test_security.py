@@ -100,7 +100,14 @@ def test_production_starts_with_a_real_secret_key_and_development_with_the_defau
     db_url: str,
 ) -> None:
     key = uuid.uuid4().hex
-    app = create_app({"DATABASE_URL": db_url, "ENV": "production", "SECRET_KEY": key})
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "ENV": "production",
+            "SECRET_KEY": key,
+            "PUBLIC_URL": "https://x.org",
+        }
+    )
     assert app.secret_key == key
     app.extensions["engine"].dispose()
     dev = create_app({"DATABASE_URL": db_url})

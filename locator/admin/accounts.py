@@ -107,8 +107,18 @@ def authenticate(*, session: Session, username: str, password: str) -> AdminUser
 
 
 def session_stamp(user: AdminUser) -> str:
-    """Return a short fingerprint of the password hash: a new password ends old sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Return a short fingerprint of the password hash and the session epoch.
+
+    A new password or a sign-out (which raises the epoch) ends the sessions issued before.
+    """
+    material = f"{user.password_hash}:{user.session_epoch}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def end_sessions(*, session: Session, user: AdminUser) -> None:
+    """End every session of ``user`` issued so far (committed with the caller's work)."""
+    user.session_epoch += 1
+    session.add(user)
 
 
 def address_hash(address: str, secret: str) -> str:

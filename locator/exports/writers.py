@@ -5,9 +5,12 @@ bytes every few hundred rows, XLSX uses openpyxl's write-only mode (rows go stra
 temporary file) and the PDF is a referral sheet, capped like every export by
 ``export_max_rows``. HSDS (Open Referral) output lives in locator/exports/hsds.py.
 
-Spreadsheet formula injection: a text cell that starts with = + - @, a tab or a carriage
-return would be run as a formula by Excel or LibreOffice, so such text gets a leading
-apostrophe (OWASP's advice). Numbers (coordinates, distances) stay numbers.
+Spreadsheet formula injection: a text cell that starts with = + - @ (or their full-width
+forms), a tab or a carriage return would be run as a formula by Excel or LibreOffice, so such
+text gets a leading apostrophe (OWASP's advice). So does text where one of them follows
+leading spaces or quotes, or starts any line of the cell: importers that trim spaces, strip
+quotes or split lines would otherwise turn it into a formula. Numbers (coordinates,
+distances) stay numbers.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import IO, Any
 from fpdf import FPDF
 from openpyxl import Workbook
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CSV_FLUSH_ROWS = 200
 CHUNK_BYTES = 64 * 1024
 
@@ -106,13 +109,29 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return round(value, 6) if isinstance(value, float) else value
     text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return "'" + text if is_formula(text) else text
 
 
 _VALUES = attrgetter(*COLUMNS)
 _FORMULA_CHARS = frozenset("".join(FORMULA_STARTS))
+_PADDING = " \t\u00a0\u3000\"'"
+
+
+def is_formula(text: str) -> bool:
+    """Tell whether a spreadsheet could read ``text`` as a formula (see the module's note)."""
+    if not text:
+        return False
+    first = text[0]
+    if first in _FORMULA_CHARS:
+        return True
+    # The common case, plain text on one line, ends here: this runs for every text cell.
+    if not (first.isspace() or first in _PADDING or "\n" in text or "\r" in text):
+        return False
+    for line in text.splitlines():
+        rest = line.lstrip().lstrip(_PADDING)
+        if rest and rest[0] in _FORMULA_CHARS:
+            return True
+    return False
 
 
 def row_cells(row: ExportRow) -> list[Any]:
@@ -123,7 +142,7 @@ def row_cells(row: ExportRow) -> list[Any]:
 def _cell(value: Any) -> Any:
     # The common case (plain text) first: this runs once per cell of every export.
     if type(value) is str:
-        return "'" + value if value and value[0] in _FORMULA_CHARS else value
+        return "'" + value if is_formula(value) else value
     return safe_cell(value)
 
 
@@ -144,7 +163,7 @@ def csv_cells(row: ExportRow) -> list[Any]:
     values = list(_VALUES(row))
     for i in _TEXT_INDEXES:
         value = values[i]
-        if value and value[0] in _FORMULA_CHARS:
+        if is_formula(value):
             values[i] = "'" + value
     for i in _FLAG_INDEXES:
         values[i] = "yes" if values[i] else "no"

@@ -15,13 +15,13 @@ from itertools import pairwise
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from locator.config import Settings
-from locator.models import ImportRun
+from locator.models import Facility, ImportRun, Meeting, StateLaw
 
 # Source name as the importers write it on ImportRun -> the cron line of its job, empty when
 # the job is off or has nothing to do (no feeds configured, SMART not enabled).
@@ -33,6 +33,8 @@ SOURCE_SCHEDULES: dict[str, Callable[[Settings], str]] = {
     "kratom-law": lambda s: s.schedule_laws,
 }
 SUCCESS = ("ok", "partial")
+# The primary key of each table the pages read: one row of each is a cheap real read.
+MAIN_TABLE_KEYS = (col(Facility.id), col(Meeting.id), col(StateLaw.state))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,16 @@ class DatabaseCheck:
 
 
 def check_database(engine: Engine) -> DatabaseCheck:
-    """Run ``SELECT 1`` and time it; any database error means unreachable."""
+    """Read one row of each main table and time it; any database error means unreachable.
+
+    ``SELECT 1`` touches no table: it answered on a corrupted SQLite file while every page
+    failed. One indexed row per table is as cheap and reads the pages the site needs.
+    """
     started = time.perf_counter()
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            for key in MAIN_TABLE_KEYS:
+                connection.execute(select(key).limit(1)).all()
     except SQLAlchemyError:
         return DatabaseCheck(reachable=False, latency_ms=None)
     return DatabaseCheck(True, round((time.perf_counter() - started) * 1000, 2))

@@ -45,10 +45,15 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
-    """Show the sign-in form, or sign an admin in and go where they were headed."""
-    next_url = _safe_next(request.values.get("next"))
-    if request.method == "GET":
+    """Show the sign-in form, or sign an admin in and go where they were headed.
+
+    Only a POST signs in: Flask answers HEAD with this view too, and a HEAD carries no CSRF
+    check nor rate limit, so it must never read the form (it once signed in).
+    """
+    if request.method != "POST":
+        next_url = _safe_next(request.args.get("next"))
         return render_template("admin_login.html", next_url=next_url)
+    next_url = _safe_next(request.values.get("next"))
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
     db = get_session()
@@ -75,8 +80,13 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out: end this admin's sessions on the server too, then forget the cookie.
+
+    A copy of the cookie saved before the sign-out carries the old session epoch, which no
+    longer matches (locator/web/admin_auth.py).
+    """
     audit("logout")
+    admin_users.end_sessions(session=get_session(), user=g.admin)
     get_session().commit()
     session.clear()
     flash("You are signed out.")
@@ -101,7 +111,8 @@ def audit_log() -> str:
 
 def _page_number() -> int:
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    # isdigit() alone lets "²" through, which int() then refuses.
+    if not (page.isascii() and page.isdigit()) or int(page) < 1:
         abort(400, gettext("The page number must be a whole number from 1."))
     return int(page)
 

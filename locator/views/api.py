@@ -16,6 +16,8 @@ from locator.models import Facility
 from locator.notices import API_DISCLAIMER, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.gazetteer import Place
 from locator.web.coverage import coverage_cache
+from locator.web.helpers import args_with
+from locator.web.hosts import external_url
 from locator.web.law_context import law_status_json
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
@@ -118,7 +120,7 @@ def coverage() -> Response:
 
 def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
     query = page.query
-    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args: dict[str, Any] = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
         links["next"] = url_for("api.facilities", **{**args, "page": query.page + 1})
@@ -162,7 +164,7 @@ def facility_url(facility_id: int | None) -> str:
     """Return a facility page's URL, the route built once per request (25 per answer)."""
     prefix: str | None = g.get("facility_url_prefix")
     if prefix is None:
-        prefix = url_for("facilities.detail", facility_id=1, _external=True).removesuffix("1")
+        prefix = external_url("facilities.detail", facility_id=1).removesuffix("1")
         g.facility_url_prefix = prefix
     return f"{prefix}{facility_id}"
 

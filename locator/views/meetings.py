@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext
 
 from locator.errors import BadQueryError
@@ -22,6 +22,7 @@ from locator.meetings.types import (
     fellowship_name,
 )
 from locator.models import Meeting
+from locator.web.hosts import external_url
 from locator.web.i18n import error_message, localized_place
 from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
 from locator.web.session import current_settings, get_session
@@ -171,7 +172,7 @@ def calendar_meeting(hit: MeetingHit) -> CalendarMeeting:
         zone_name=meeting.time_zone,
         duration_minutes=meeting.duration_minutes,
         location=place if meeting.attendance != "online" else (meeting.online_url or "Online"),
-        url=url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+        url=external_url("meetings.detail", meeting_id=meeting.id),
         description=description,
         interval_weeks=interval,
     )

@@ -12,6 +12,8 @@ from locator.meetings.search import MeetingHit, MeetingPage, find_meetings, meet
 from locator.meetings.times import shown
 from locator.models import Meeting
 from locator.notices import API_DISCLAIMER
+from locator.web.helpers import args_with
+from locator.web.hosts import external_url
 from locator.web.law_context import law_status_json
 from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
 from locator.web.session import current_settings, get_session
@@ -45,7 +47,7 @@ def meeting(meeting_id: int) -> Response:
 
 def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
     query = page.query
-    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args: dict[str, Any] = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
         links["next"] = url_for("meetings_api.meetings", **{**args, "page": query.page + 1})
@@ -125,6 +127,6 @@ def _hit_json(hit: MeetingHit, viewer: str, unit: str | None) -> dict[str, Any]:
             "note": m.source_note,
             "last_seen": m.last_seen.isoformat(),
         },
-        "url": url_for("meetings.detail", meeting_id=m.id, _external=True),
-        "ics": url_for("meetings.ics", meeting_id=m.id, _external=True),
+        "url": external_url("meetings.detail", meeting_id=m.id),
+        "ics": external_url("meetings.ics", meeting_id=m.id),
     }

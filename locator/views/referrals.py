@@ -13,6 +13,7 @@ from locator.exports.rows import referral_rows
 from locator.exports.writers import ExportRow
 from locator.places.geo import Point
 from locator.web.export_responses import absolute_url
+from locator.web.hosts import external_url
 from locator.web.params import parse_origin, parse_unit
 from locator.web.session import current_settings, get_session
 
@@ -66,7 +67,7 @@ def _context(
     return {
         "rows": list(zip(rows, controls, strict=True)),
         "missing": len(asked) - len(kept),
-        "share": list_link(url_for("referrals.page", _external=True), kept),
+        "share": list_link(external_url("referrals.page"), kept),
         "list_value": ",".join(e.key for e in kept),
         "exports": exports,
         "near": near,

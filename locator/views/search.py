@@ -13,6 +13,7 @@ from locator.errors import BadQueryError
 from locator.exports.formats import FORMATS
 from locator.facilities.search import find_nearby
 from locator.web.coverage import coverage_cache
+from locator.web.helpers import args_with
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
 from locator.web.results import asked_labels, beyond_empty
@@ -75,7 +76,8 @@ def export_links(args: MultiDict[str, str]) -> dict[str, str]:
     Built with one url_for and the suffix swapped in: five url_for calls over the whole
     query were a twentieth of the results page's server time (bench/pages.py).
     """
-    keep: dict[str, Any] = args.to_dict(flat=False)
+    # suffix is the export route's own (the format), never the visitor's.
+    keep: dict[str, Any] = args_with(args, suffix=None)
     keep.pop("page", None)
     keep.pop("per_page", None)
     path, mark, query = url_for("exports.facilities", suffix="csv", **keep).partition("?")

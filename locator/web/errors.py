@@ -9,6 +9,8 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from jinja2 import Template
+from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from locator.errors import N_, BadQueryError, GeocoderUnavailableError, LocatorError, NotFoundError
@@ -23,6 +25,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(LocatorError, _locator_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    for kind in DATABASE_OUTAGES:
+        app.register_error_handler(kind, _database_outage)
+
+
+# The database is down, unreachable or unreadable: a wait may help, so 503 with Retry-After.
+# (A ProgrammingError or IntegrityError is our bug, and stays a 500.)
+DATABASE_OUTAGES = (OperationalError, InterfaceError, SQLTimeoutError, DatabaseError)
+OUTAGE_RETRY_SECONDS = 30
 
 
 def is_api_request() -> bool:
@@ -50,9 +60,13 @@ def _http_error(exc: HTTPException) -> Any:
     custom = exc.description and exc.description != type(exc).description
     # Views translate the descriptions they pass to abort(); this translates the defaults.
     body, status = error_response(
-        status, str(exc.description) if custom and status < 500 else gettext(default)
+        status,
+        str(exc.description) if custom and (status < 500 or status == 503) else gettext(default),
     )
     response = current_app.make_response((body, status))
+    for name, value in exc.get_headers():  # Allow on a 405 (RFC 9110), Retry-After on a 503
+        if name in ("Allow", "Retry-After"):
+            response.headers[name] = value
     if status == 429 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(_seconds_to_wait())
     return response
@@ -90,6 +104,22 @@ def _not_found(exc: NotFoundError) -> Any:
 
 def _unavailable(exc: GeocoderUnavailableError) -> Any:
     return error_response(503, i18n.error_message(exc))
+
+
+def _database_outage(exc: DatabaseError | SQLTimeoutError) -> Any:
+    if isinstance(exc, DatabaseError) and type(exc) not in DATABASE_OUTAGES:
+        raise exc  # a subclass that means a bug (ProgrammingError...): the 500 handler's
+    current_app.logger.error("Database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+    body, status = error_response(
+        503,
+        gettext(
+            "The directory's database is not answering right now. Please try again in a "
+            "minute; in a crisis call or text 988."
+        ),
+    )
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
+    return response
 
 
 def _locator_error(exc: LocatorError) -> Any:

@@ -8,12 +8,16 @@ page's order. The page routes (locator/views/exports.py) name the format in the 
 
 from __future__ import annotations
 
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
-from flask import Response, abort, current_app, stream_with_context, url_for
+from flask import Response, abort, current_app, stream_with_context
 from flask_babel import gettext
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ServiceUnavailable
 
 from locator.errors import N_, BadQueryError
 from locator.exports import hsds
@@ -21,10 +25,11 @@ from locator.exports import writers as exports
 from locator.exports.formats import Format
 from locator.exports.referrals import parse_entries
 from locator.exports.rows import generated_on, referral_rows, search_rows
-from locator.exports.writers import ExportRow, SheetHeading
+from locator.exports.writers import CHUNK_BYTES, ExportRow, SheetHeading, file_chunks
 from locator.facilities.search import count_matches
 from locator.notices import CRISIS_LINES, EXPORT_NOTICE
 from locator.places.geo import Point
+from locator.web.hosts import external_url
 from locator.web.params import parse_origin, parse_search, parse_unit
 from locator.web.session import current_settings, get_session
 
@@ -32,8 +37,8 @@ from locator.web.session import current_settings, get_session
 def absolute_url(kind: str, row_id: int) -> str:
     """Return the public page of a facility or meeting."""
     if kind == "facility":
-        return url_for("facilities.detail", facility_id=row_id, _external=True)
-    return url_for("meetings.detail", meeting_id=row_id, _external=True)
+        return external_url("facilities.detail", facility_id=row_id)
+    return external_url("meetings.detail", meeting_id=row_id)
 
 
 def search_export(args: MultiDict[str, str], fmt: Format) -> Response:
@@ -117,17 +122,90 @@ def _stream(
     writers: dict[str, Callable[[], Iterator[bytes]]] = {
         "csv": lambda: exports.csv_chunks(rows()),
         "xlsx": lambda: exports.xlsx_chunks(rows()),
-        "pdf": lambda: iter([exports.pdf_bytes(rows(), heading)]),
-        "hsds-json": lambda: hsds.json_chunks(r for r in rows() if r.kind == "facility"),
+        "pdf": lambda: iter([_drawn_pdf(rows, heading)]),
+        "hsds-json": lambda: _capped_json(rows),
         "hsds-zip": lambda: hsds.zip_chunks(r for r in rows() if r.kind == "facility"),
     }
     name = f"{stem}-{heading.generated_on.isoformat()}.{fmt.suffix}"
+    # A PDF is drawn here, in the view (under the worker's bound), not while streaming.
     chunks = _closing(writers[fmt.key](), get_session())
     response = Response(stream_with_context(chunks), mimetype=None)
     response.headers["Content-Type"] = fmt.media_type
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+PDF_RETRY_SECONDS = 10
+
+
+def _capped_json(rows: Callable[[], Iterable[ExportRow]]) -> Iterator[bytes]:
+    """Write the HSDS JSON to a spooled file within its byte cap, else answer 413 unsent.
+
+    Rows alone did not bound it: one facility's JSON once weighed 53 KB, so 5,000 rows made
+    200 MB. Writing first costs a temporary file and lets the cap be checked before any byte
+    goes out.
+    """
+    cap = current_settings().export_max_hsds_bytes
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES)  # noqa: SIM115
+    size = 0
+    for chunk in hsds.json_chunks(r for r in rows() if r.kind == "facility"):
+        size += len(chunk)
+        if size > cap:
+            handle.close()
+            abort(
+                413,
+                gettext(
+                    "This HSDS export would be larger than %(size)s kilobytes. Choose a "
+                    "smaller distance or add filters, or export CSV, then export again.",
+                    size=f"{cap // 1000:,}",
+                ),
+            )
+        handle.write(chunk)
+    handle.seek(0)
+    return _file_then_close(handle)
+
+
+def _file_then_close(handle: IO[bytes]) -> Iterator[bytes]:
+    try:
+        yield from file_chunks(handle)
+    finally:
+        handle.close()
+
+
+def _drawn_pdf(rows: Callable[[], Iterable[ExportRow]], heading: SheetHeading) -> bytes:
+    """Draw a PDF sheet if this worker has a free drawing slot, else answer 503.
+
+    Drawing a 400-row sheet holds a CPU for seconds; six at once once delayed a search page
+    by half a minute. At most ``export_pdf_concurrency`` are drawn at a time per worker.
+    """
+    gate = _pdf_gate()
+    if not gate.acquire(blocking=False):
+        raise ServiceUnavailable(
+            gettext(
+                "Another printable sheet is being prepared right now. Try again in a few "
+                "seconds, or export CSV or Excel, which are ready at once."
+            ),
+            retry_after=PDF_RETRY_SECONDS,
+        )
+    try:
+        return exports.pdf_bytes(rows(), heading)
+    finally:
+        gate.release()
+
+
+def _pdf_gate() -> threading.BoundedSemaphore:
+    gate: threading.BoundedSemaphore | None = current_app.extensions.get("pdf_gate")
+    if gate is None:
+        with _GATE_LOCK:
+            gate = current_app.extensions.get("pdf_gate")
+            if gate is None:  # another thread may have made it meanwhile
+                size = current_settings().export_pdf_concurrency
+                gate = current_app.extensions["pdf_gate"] = threading.BoundedSemaphore(size)
+    return gate
+
+
+_GATE_LOCK = threading.Lock()
 
 
 def _closing(chunks: Iterator[bytes], session: Session) -> Iterator[bytes]:

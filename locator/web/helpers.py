@@ -105,11 +105,14 @@ def args_with(args: Any, **changes: Any) -> dict[str, list[str]]:
 
     For ``url_for(endpoint, **args_with(form, page=2))``: ``dict(form)`` kept only the first
     of repeated values (service=outpatient&service=intensive_outpatient). A change to None
-    drops the argument.
+    drops the argument. Names url_for keeps for itself (``endpoint``, ``_external``,
+    ``_scheme``, ``_anchor``, ``_method``...) are left out: from a visitor's query string
+    they made url_for crash or build links to another host.
     """
-    kept: dict[str, Any] = (
+    given: dict[str, Any] = (
         args.to_dict(flat=False) if hasattr(args, "to_dict") else {k: [v] for k, v in args.items()}
     )
+    kept = {k: v for k, v in given.items() if not k.startswith("_") and k != "endpoint"}
     for name, value in changes.items():
         if value is None:
             kept.pop(name, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel.support import NullTranslations
 from flask import Flask, Response, g, request
@@ -61,6 +61,7 @@ def remember_language(response: Response) -> Response:
 def language_links() -> list[dict[str, Any]]:
     """Return the switch: this page's URL in each offered language, with its own name."""
     links = []
+    here = same_site_path(request.path)
     for code in offered_languages():
         args = request.args.copy()
         args["lang"] = code
@@ -68,10 +69,19 @@ def language_links() -> list[dict[str, Any]]:
             {
                 "code": code,
                 "name": LANGUAGE_NAMES.get(code, code),
-                "url": f"{request.path}?{urlencode(list(args.items(multi=True)))}",
+                "url": f"{here}?{urlencode(list(args.items(multi=True)))}",
             }
         )
     return links
+
+
+def same_site_path(path: str) -> str:
+    """Return ``path`` as a link that stays on this site: one leading slash, escaped.
+
+    A 404 for /%5Cevil.example (or //evil.example) once rendered href="/\\evil.example",
+    which browsers open as another site.
+    """
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=~")
 
 
 def localize(value: Any) -> str:

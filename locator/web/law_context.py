@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, url_for
+from flask import g
 
 from locator.laws.status import (
     LocalIndex,
@@ -14,6 +14,7 @@ from locator.laws.status import (
     statuses_by_state,
 )
 from locator.laws.status import badge as law_badge
+from locator.web.hosts import external_url
 from locator.web.session import get_session
 
 
@@ -23,9 +24,7 @@ def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, A
     if status is None:
         return None
     urls: dict[str, str] = g.setdefault("law_urls", {})  # built once per state and request
-    url = urls.get(state) or urls.setdefault(
-        state, url_for("laws_api.law", state=state, _external=True)
-    )
+    url = urls.get(state) or urls.setdefault(state, external_url("laws_api.law", state=state))
     local = [
         {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
         for r in local_law_rules(state, city, county)

@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from locator.config import SETTINGS_BY_NAME, Settings, settings_of
 from locator.errors import ConfigError
+from locator.web import hosts
 from locator.web.session import current_settings
 
 csrf = CSRFProtect()
@@ -43,6 +44,10 @@ EXPORT_ENDPOINTS = (
     "api_exports.referrals_export",
 )
 LOGIN_ENDPOINT = "admin.login"
+REDIS_TIMEOUT_SECONDS = 0.5
+FAIL_OPEN_LIMIT = "1000000 per second"
+# Every method that may change something: CSRF-checked and counted by the sign-in limit alike.
+STATE_CHANGING_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
 def init_app(app: Flask) -> None:
@@ -56,10 +61,12 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
+        WTF_CSRF_METHODS=STATE_CHANGING_METHODS,
     )
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    hosts.init_app(app)  # its host check goes first of all before-request hooks
     app.before_request(refuse_large_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
     app.extensions["rate_limiter"] = _limiter(app)
@@ -107,13 +114,40 @@ def refuse_large_body() -> None:
         )
 
 
+def storage_options(uri: str) -> dict[str, Any]:
+    """Return the Redis client options of the limiter's storage: give up within half a second.
+
+    A Redis that accepts connections but never answers once hung every /api and export
+    request with no timeout until every worker thread was stuck. Retries are off too: redis-py
+    retries a timeout three times by default.
+    """
+    if not uri.startswith(("redis://", "rediss://", "redis+")):
+        return {}
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
 def _limiter(app: Flask) -> Limiter:
+    uri = settings_of(app).ratelimit_storage_uri
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=settings_of(app).ratelimit_storage_uri,
+        storage_uri=uri,
+        storage_options=storage_options(uri),
         headers_enabled=True,
         swallow_errors=True,
+        # Fail open: while the storage is unreachable Flask-Limiter logs a warning and counts
+        # in this worker's memory under a limit no client reaches, and it checks the storage
+        # again at growing intervals (1, 2, 4 ... 32 s), so a hung Redis costs one timeout
+        # now and then instead of one per request.
+        in_memory_fallback_enabled=True,
+        in_memory_fallback=[FAIL_OPEN_LIMIT],
         # Not a declared setting: tests give each app its own counters through it.
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "locator"),
     )
@@ -128,7 +162,7 @@ def _limiter(app: Flask) -> Limiter:
         app.view_functions[endpoint] = cast(Any, exports(app.view_functions[endpoint]))
     login = limiter.limit(
         _setting("ratelimit_login"),
-        methods=["POST"],
+        methods=STATE_CHANGING_METHODS,
         deduct_when=lambda _response: bool(g.get("login_failed")),
         error_message=lambda: "Too many failed sign-ins from your address. Wait and try again.",
     )

@@ -45,8 +45,11 @@
   });
   if (box.dataset.originLat) {
     var origin = [parseFloat(box.dataset.originLat), parseFloat(box.dataset.originLon)];
+    // As text: Leaflet inserts a string tooltip as HTML, and the label echoes the visitor's input.
+    var tip = document.createElement("span");
+    tip.textContent = box.dataset.originLabel;
     L.circleMarker(origin, { radius: 6, weight: 2 })
-      .bindTooltip(box.dataset.originLabel)
+      .bindTooltip(tip)
       .addTo(map);
     points.push(origin);
   }

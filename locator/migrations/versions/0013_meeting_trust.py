@@ -7,8 +7,8 @@ points at that row (duplicate_of) instead of being shown twice. ix_meeting_sched
 time_zone and duplicate_of so "online, starting soon" counts candidates per zone, weekday and
 minute from the index alone; ix_spatial_meeting covers duplicate_of too.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
