@@ -124,3 +124,8 @@ def test_a_one_word_city_answers_with_the_biggest_and_names_the_others(
     origin = response.get_json()["origin"]
     assert origin["label"] == "Miami, FL" and "Miami, OK" in origin["others"]
     assert "biggest" in origin["note"]
+
+
+def test_the_origin_note_is_in_the_asked_language(client: FlaskClient) -> None:
+    origin = client.get("/api/v1/facilities?near=Miami&lang=es").get_json()["origin"]
+    assert origin["note"].startswith("Se muestra Miami, FL, el mayor")

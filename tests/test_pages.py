@@ -134,6 +134,7 @@ def test_nothing_matching_anywhere_says_so(client: FlaskClient) -> None:
 
 def test_a_state_search_that_finds_nothing_has_no_distance_advice(client: FlaskClient) -> None:
     page = soup(client, "/search?near=Montana")
+    assert page.select_one("h1").get_text() == "Treatment in Montana"
     assert "0 facilities in Montana" in page.select_one("#results-heading").get_text()
     empty = page.select_one(".empty-search").get_text()
     assert "No facility in Montana matches" in empty
@@ -185,3 +186,18 @@ def test_the_home_page_coverage_follows_each_import(app: Flask, client: FlaskCli
     add_sites(app.extensions["engine"], [site("New Place", lat=38.9, lon=-77.0, state="DC")])
     after = soup(client, "/").select_one("section.coverage").get_text(" ", strip=True)
     assert "24 treatment facilities" in after and "District of Columbia" in after
+
+
+def test_page_links_keep_every_chosen_type_of_care(client: FlaskClient) -> None:
+    page = soup(
+        client, "/search?near=22903&radius=50&service=outpatient&service=telehealth&per_page=2"
+    )
+    following = parse_qs(urlsplit(page.select_one(".pager a[rel=next]")["href"]).query)
+    assert following["service"] == ["outpatient", "telehealth"] and following["page"] == ["2"]
+    assert [b["value"] for b in page.select("#service input:checked")] == [
+        "outpatient",
+        "telehealth",
+    ]
+    summary = " ".join(page.select_one("details.search-summary > summary").get_text().split())
+    assert summary == "Outpatient, Telehealth near Charlottesville, VA 22903 · 50 mi · Change"
+    assert not page.select_one("details.search-summary").has_attr("open")

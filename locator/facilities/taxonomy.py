@@ -1,7 +1,9 @@
 """User-facing service categories and the SAMHSA service codes each one stands for.
 
 A facility matches a category when it offers ANY of the category's codes; several chosen
-categories must ALL match. The code sets follow SAMHSA's own filter definitions and the
+categories must ALL match, except within the type-of-care and medication groups, where a
+facility matching any of the chosen ones matches (facilities/search.ANY_OF_GROUPS).
+The code sets follow SAMHSA's own filter definitions and the
 pitfalls in shared/sources/samhsa.md §7.4:
 
 - detox is DT, HID, RD or OD — the withdrawal-medication codes (DLC lofexidine/clonidine,

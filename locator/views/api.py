@@ -18,6 +18,7 @@ from locator.places.gazetteer import Place
 from locator.web.coverage import coverage_cache
 from locator.web.helpers import args_with
 from locator.web.hosts import external_url
+from locator.web.i18n import localized_place
 from locator.web.law_context import law_status_json
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
@@ -33,7 +34,7 @@ def facilities() -> Response:
         request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_nearby(session=get_session(), query=found.query, with_codes=True)
-    body = _page_json(page, found.place)
+    body = _page_json(page, localized_place(found.place))
     body.update(_beyond_json(page))
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer
     # (a sixth of its time went to the json module; bench/load.sh).
