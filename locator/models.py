@@ -173,17 +173,40 @@ class Meeting(SQLModel, table=True):
     location_approximate: bool = False
     schedule_note: str = Field(default="", max_length=300)
     also_listed: list[str] = _json_list()  # keys of duplicates merged into this row
+    # Added by migration 0015: the row another source already lists as this same meeting
+    # (scrapers/meeting_merge.py, same_meeting); searches show that row, not this one.
+    duplicate_of: int | None = None
 
 
 # Online meetings have no coordinates, so "online, starting soon" seeks this index by
-# attendance and weekday instead of the spatial one (migration 0005).
+# attendance and weekday instead of the spatial one (migration 0005); its time zone (0015)
+# lets that search count the candidates per zone, weekday and minute from the index alone.
 Index(
     "ix_meeting_schedule",
     Meeting.__table__.c.active,  # type: ignore[attr-defined]
     Meeting.__table__.c.attendance,  # type: ignore[attr-defined]
     Meeting.__table__.c.weekday,  # type: ignore[attr-defined]
     Meeting.__table__.c.start_minute,  # type: ignore[attr-defined]
+    Meeting.__table__.c.time_zone,  # type: ignore[attr-defined]
+    Meeting.__table__.c.duplicate_of,  # type: ignore[attr-defined]
 )
+
+
+class MeetingFormat(SQLModel, table=True):
+    """One format a BMLT root server defines: its key, name and shared meaning (world_id).
+
+    Kept from every answer that carries format definitions, so an answer without them
+    (a bare GetSearchResults file) reads the meetings' format keys the same way.
+    """
+
+    __tablename__ = "meeting_format"
+
+    server_url: str = Field(primary_key=True, max_length=500)
+    key: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=300)
+    world_id: str = Field(default="", max_length=64)
+    kind: str = Field(default="", max_length=64)
+    last_seen: date
 
 
 class StateLaw(SQLModel, table=True):

@@ -100,6 +100,8 @@ class ImportReport:
     deactivated: int = 0
     rejected: int = 0
     merged: int = 0  # rows folded into another row of this input (one site listed twice)
+    # ... and rows stored as the same meeting another source already lists (counted in merged)
+    merged_elsewhere: int = 0
     joined: int = 0  # new contributions to a facility another source already lists
     refresh_skipped: str = ""  # why a full refresh retired nothing (input with parse problems)
     input_digest: str = ""
@@ -109,6 +111,8 @@ class ImportReport:
     run_id: int | None = None
     # Service names no codebook knows ("category: name" -> rows): kept raw, counted here.
     unknown_names: Counter[str] = field(default_factory=Counter)
+    # Rows kept although incomplete (a meeting without a time zone): what is missing -> rows.
+    kept_notes: Counter[str] = field(default_factory=Counter)
 
     def reject(self, rejected: Rejected) -> None:
         self.rejected += 1
@@ -121,6 +125,8 @@ class ImportReport:
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"deactivated {self.deactivated}, rejected {self.rejected}, merged {self.merged}"
         )
+        if self.merged_elsewhere:
+            text += f" ({self.merged_elsewhere} with the same meeting another source lists)"
         if self.joined:
             text += f", joined {self.joined} sites another source lists"
         if self.unknown_names:
@@ -129,6 +135,8 @@ class ImportReport:
                 f"\nunknown service names kept raw: {len(self.unknown_names)} distinct "
                 f"on {sum(self.unknown_names.values())} rows — {top}"
             )
+        for note, count in sorted(self.kept_notes.items()):
+            text += f"\n{count} rows {note}"
         if self.same_as is not None:
             text += (
                 f"\nthe same input as import run {self.same_as}: not read again; its "
@@ -215,6 +223,8 @@ def run_import(
             active_before = writer.active_ids(session) if full_refresh else set()
             seen = _write(session, merged, writer, report, seen_on)
             report.joined = getattr(writer, "joined", 0)
+            report.merged_elsewhere = getattr(writer, "merged_elsewhere", 0)
+            report.merged += report.merged_elsewhere
             if full_refresh and input_is_clean(report):
                 share = 1.0 if force else max_retire_share
                 report.deactivated = retire(session, writer, active_before, seen, share, BATCH_SIZE)
@@ -236,7 +246,7 @@ def _fail(report: ImportReport, message: str) -> None:
     report.status = "failed"
     report.error = message
     report.inserted = report.updated = report.unchanged = report.deactivated = 0
-    report.merged = report.joined = 0
+    report.merged = report.joined = report.merged_elsewhere = 0
 
 
 @contextmanager
@@ -272,6 +282,8 @@ def _collect(
             continue
         for category, name in getattr(item, "unmapped_services", ()):
             report.unknown_names[f"{category}: {name}"] += 1
+        for note in getattr(item, "import_notes", ()):
+            report.kept_notes[note] += 1
         key = item.source_key
         previous = merged.get(key)
         if previous is None:

@@ -11,34 +11,32 @@ User-Agent and wait between requests. Cadence: the aggregator refreshes every 4 
 refresh daily. Format notes: shared/sources/meetings.md §1.
 
 Traps handled here: every value is a string; weekdays run 1-7 from Sunday; coordinates "0"
-mean no location; ``time_zone`` may be empty (inferred offline and marked); ``venue_type``
-may be empty (read the VM/HY/TC formats instead); legacy values carry ``Label#@-@#Value``;
-format keys are per server, so meaning comes from ``world_id``.
+mean no location, and 34.2359,-118.5637 (NA World Services) is a placeholder; ``time_zone``
+may be empty (inferred offline, else from the meeting's service body or server, and marked);
+``venue_type`` may be empty (read the VM/HY/TC formats instead); legacy values carry
+``Label#@-@#Value``; format keys are per server, so meaning comes from ``world_id``, and an
+answer without format definitions is read through the server's stored formats (FormatBook);
+``root_server_uri`` may be malformed ("http:"), so keys use the URL we asked.
+This module parses (pure); scrapers/bmlt_fetch.py fetches.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import time
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from locator.config import Settings
 from locator.meetings.types import WORLD_ID_TYPES, type_names
+from locator.paths import DATA_DIR
 from locator.text import clean
-from scrapers.base import FeedSchemaError, FetchError, Rejected
-from scrapers.http import HttpClient
-from scrapers.meetings import (
-    MeetingRecord,
-    merge_duplicates,
-    stable_key,
-    with_time_zone,
-    without_venue_formats,
-)
-
-log = logging.getLogger(__name__)
+from scrapers.base import FeedSchemaError, Rejected
+from scrapers.meeting_zones import fill_group_zones, with_time_zone
+from scrapers.meetings import MeetingRecord, stable_key, without_venue_formats
 
 SOURCE = "bmlt"
 SOURCE_NOTE = "Narcotics Anonymous meeting lists (BMLT root servers)."
@@ -46,8 +44,10 @@ REQUIRED_KEYS = ("id_bigint", "meeting_name", "weekday_tinyint", "start_time")
 FORMAT_KEYS = ("key_string", "name_string")
 LEGACY_SEPARATOR = "#@-@#"
 VENUES = {"1": "in_person", "2": "online", "3": "hybrid"}
-AGGREGATOR_MAX_KM = 160.0
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
+# Formats that say how a meeting is attended, by world_id and by their stock keys (a server
+# that edited a stock format may have left its world_id empty).
+VENUE_FORMATS = {"VM": "ONL", "TC": "TC", "HYBR": "HYBR", "HY": "HYBR"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +62,60 @@ class Format:
 
 @dataclass(slots=True)
 class ServerData:
-    """What one root server returned: its formats, service bodies and meetings."""
+    """What one root server returned: its formats, service bodies and meetings.
+
+    ``formats_given`` is False for an answer without format definitions: ``formats`` are
+    then those stored for the server earlier, else the stock formats (``default_formats``).
+    """
 
     url: str
     formats: dict[str, Format]
     meetings: list[Any]
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    formats_given: bool = True
 
 
 def server_url(url: str) -> str:
-    """Normalise a root-server URL: no trailing slash, lower-case scheme and host."""
+    """Normalise a root-server URL: no trailing slash, lower-case scheme and host.
+
+    Raises:
+        ValueError: the text is not an http(s) URL with a host (e.g. BMLT's "http:").
+    """
     text = clean(url).rstrip("/")
-    scheme, _, rest = text.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text[:80]!r} is not a server URL (http(s)://host/...)")
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+@cache
+def default_formats() -> dict[str, Format]:
+    """Return the stock English formats a new BMLT server is seeded with, by key."""
+    path = DATA_DIR / "meetings" / "bmlt_default_formats.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["formats"]
+    return {r["key"]: Format(r["key"], r["name"], r["world_id"].upper(), r["kind"]) for r in rows}
+
+
+@dataclass(slots=True)
+class FormatBook:
+    """Each server's formats: those stored before this run, and those this run's answers gave.
+
+    An answer with format definitions is the server's own word (kept, to be stored); one
+    without them (a bare GetSearchResults file, an empty GetFormats) is read through the
+    formats stored for that server, then the stock ones, so it never erases formats.
+    """
+
+    stored: dict[str, dict[str, Format]] = field(default_factory=dict)
+    given: dict[str, dict[str, Format]] = field(default_factory=dict)
+
+    def read(self, server: ServerData) -> ServerData:
+        """Return the server with the formats to read its meetings with."""
+        if server.formats:
+            self.given[server.url] = server.formats
+            return server
+        known = {**default_formats(), **self.stored.get(server.url, {})}
+        return replace(server, formats=known, formats_given=False)
 
 
 def value(row: Mapping[str, Any], key: str) -> str:
@@ -142,17 +182,26 @@ def parse_server(
     server: ServerData, *, fellowship: str = "NA"
 ) -> Iterator[MeetingRecord | Rejected]:
     """Yield the meetings of one server (or of an aggregator answer) as records."""
+    """Yield the meetings of one server as records, keyed by the server's own URL.
+
+    The URL is the one we asked (``--server`` or the configured list), never a meeting's
+    ``root_server_uri``, which some servers send malformed ("http:"). A meeting without a
+    usable zone takes the zone its service body's other meetings share, else its server's
+    (scrapers/meeting_zones.py, fill_group_zones).
+    """
+    found: list[tuple[MeetingRecord, str]] = []
     for row in server.meetings:
         if not isinstance(row, dict):
             yield Rejected(f"{server.url} (row)", "not a JSON object")
             continue
-        origin = server_url(str(row.get("root_server_uri") or server.url))
         try:
-            record = parse_meeting(row, origin, server.formats, server.bodies, fellowship)
+            record = parse_meeting(row, server.url, server.formats, server.bodies, fellowship)
+            record = with_time_zone(without_venue_formats(record))
         except ValueError as exc:
-            yield Rejected(f"{origin} meeting {value(row, 'id_bigint') or '?'}", str(exc))
+            yield Rejected(f"{server.url} meeting {value(row, 'id_bigint') or '?'}", str(exc))
             continue
-        yield with_time_zone(without_venue_formats(record))
+        found.append((record, value(row, "service_body_bigint")))
+    yield from fill_group_zones(found)
 
 
 def parse_meeting(
@@ -173,7 +222,7 @@ def parse_meeting(
     if value(row, "published") == "0":
         raise ValueError("not published on its server")
     meeting_id = value(row, "id_bigint")
-    if not meeting_id.isdigit():
+    if not (meeting_id.isascii() and meeting_id.isdigit()):
         raise ValueError(f"id_bigint {meeting_id!r} is not a number")
     weekday, start = _schedule(value(row, "weekday_tinyint"), value(row, "start_time"))
     used = [formats.get(key) for key in value(row, "formats").split(",") if key.strip()]
@@ -205,14 +254,14 @@ def parse_meeting(
         online_phone=value(row, "phone_meeting_number")[:200],
         formats=tuple(sorted(set(codes) - {"ONL", "TC"})),
         formats_original=tuple(f"NA:{f.key}" for f in known),
-        format_names=tuple(f.name for f in known if f.world_id not in {"VM", "HYBR", "TC"}),
+        format_names=tuple(f.name for f in known if not _is_venue(f)),
         notes=_notes(row, bodies),
         source_url=origin,
     )
 
 
 def _schedule(weekday: str, start: str) -> tuple[int, time]:
-    if not weekday.isdigit() or not 1 <= int(weekday) <= 7:
+    if not (weekday.isascii() and weekday.isdigit()) or not 1 <= int(weekday) <= 7:
         raise ValueError(f"weekday_tinyint {weekday!r} is not 1-7")
     match = _CLOCK.match(start)
     if not match:
@@ -249,8 +298,9 @@ def _codes(formats: Iterable[Format]) -> list[str]:
     names = type_names()
     codes = []
     for item in formats:
-        if item.world_id == "HYBR":
-            codes.append("HYBR")
+        venue = VENUE_FORMATS.get(item.world_id) or VENUE_FORMATS.get(item.key.upper())
+        if venue is not None and (item.world_id in VENUE_FORMATS or not item.world_id):
+            codes.append(venue)
         elif item.world_id in WORLD_ID_TYPES:
             codes.append(WORLD_ID_TYPES[item.world_id])
         elif item.world_id == "LANG" and item.key.upper() == "ES":
@@ -258,6 +308,12 @@ def _codes(formats: Iterable[Format]) -> list[str]:
         elif item.world_id == "LANG" and item.key.upper() in names:
             codes.append(item.key.upper())
     return codes
+
+
+def _is_venue(item: Format) -> bool:
+    return item.world_id in VENUE_FORMATS or (
+        not item.world_id and item.key.upper() in VENUE_FORMATS
+    )
 
 
 def _attendance(venue: str, codes: list[str], has_link: bool, has_street: bool) -> str:
@@ -287,101 +343,11 @@ def _notes(row: Mapping[str, Any], bodies: Mapping[str, Mapping[str, Any]]) -> s
     return "\n".join(p for p in parts if p)
 
 
-# -- fetching ------------------------------------------------------------------------------
-
-
-def semantic_url(root: str) -> str:
-    """Return the JSON semantic-interface URL of a root server."""
-    return server_url(root) + "/client_interface/json/"
-
-
-def fetch_server(client: HttpClient, root: str) -> ServerData:
-    """Fetch one root server's formats, service bodies and full meeting dump."""
-    url = semantic_url(root)
-    formats = parse_formats(client.get_json(url, {"switcher": "GetFormats"}), root)
-    bodies = parse_service_bodies(client.get_json(url, {"switcher": "GetServiceBodies"}), root)
-    meetings, _ = meetings_and_formats(client.get_json(url, {"switcher": "GetSearchResults"}), root)
-    return ServerData(server_url(root), formats, meetings, bodies)
-
-
-def read_server_list(client: HttpClient, list_url: str) -> list[str]:
-    """Return the root-server URLs of the aggregator's serverList.json."""
-    data = client.get_json(list_url)
-    if not isinstance(data, list) or any(not isinstance(r, dict) or "url" not in r for r in data):
-        raise FeedSchemaError(f"{list_url}: the server list is not a list of {{id, name, url}}.")
-    return [str(row["url"]) for row in data]
-
-
-def server_urls(client: HttpClient, settings: Settings) -> list[str]:
-    """Return the configured servers: an explicit list, else the aggregator's plus extras."""
-    explicit = list(settings.bmlt_servers)
-    found = explicit or read_server_list(client, settings.bmlt_server_list_url)
-    if not explicit:
-        found = [*found, *settings.bmlt_extra_servers]
-    return list(dict.fromkeys(server_url(u) for u in found))
-
-
-def live_items(
-    client: HttpClient,
-    roots: list[str],
-    fetched: set[str],
-    notify: Callable[[str], None] = log.info,
-) -> Iterator[MeetingRecord | Rejected]:
-    """Fetch every server in turn and yield its records, merged across servers.
-
-    A server that cannot be fetched (timeout, error status, an HTML page) is reported as a
-    rejected row and left out of the refresh; its stored meetings stay as they were. A
-    server whose answer changed shape fails the whole run (FeedSchemaError).
-    """
-
-    def each() -> Iterator[MeetingRecord | Rejected]:
-        for root in roots:
-            try:
-                server = fetch_server(client, root)
-            except FetchError as exc:
-                notify(f"{root}: skipped, {exc}")
-                yield Rejected(root, f"server not refreshed: {exc}")
-                continue
-            fetched.add(server.url)
-            notify(f"{root}: {len(server.meetings)} meetings")
-            yield from parse_server(server)
-
-    return merge_duplicates(each())
-
-
-def area_items(
-    client: HttpClient, aggregator: str, lat: float, lon: float, radius_km: float
-) -> Iterator[MeetingRecord | Rejected]:
-    """Ask the aggregator for the meetings around one point (at most 160 km)."""
-    data = client.get_json(
-        semantic_url(aggregator),
-        {
-            "switcher": "GetSearchResults",
-            "lat_val": f"{lat:.6f}",
-            "long_val": f"{lon:.6f}",
-            "geo_width_km": f"{min(radius_km, AGGREGATOR_MAX_KM):g}",
-            "get_used_formats": "1",
-        },
-    )
-    meetings, formats = meetings_and_formats(data, aggregator)
-    by_server: dict[str, dict[str, Format]] = {}
-    if isinstance(data, dict):
-        for row in data.get("formats") or ():
-            origin = server_url(str(row.get("root_server_uri") or aggregator))
-            by_server.setdefault(origin, {}).update(parse_formats([row], aggregator))
-    return merge_duplicates(_per_server(meetings, by_server, formats or {}, aggregator))
-
-
-def _per_server(
-    meetings: list[Any],
-    by_server: dict[str, dict[str, Format]],
-    fallback: dict[str, Format],
-    aggregator: str,
-) -> Iterator[MeetingRecord | Rejected]:
-    for row in meetings:
-        origin = (
-            server_url(str(row.get("root_server_uri") or aggregator))
-            if isinstance(row, dict)
-            else aggregator
-        )
-        yield from parse_server(ServerData(origin, by_server.get(origin, fallback), [row]))
+def root_of(row: Any, fallback: str) -> str:
+    """Return the normalised ``root_server_uri`` of an aggregator row, '' if malformed."""
+    if not isinstance(row, dict):
+        return ""
+    try:
+        return server_url(str(row.get("root_server_uri") or fallback))
+    except ValueError:
+        return ""

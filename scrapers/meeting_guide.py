@@ -25,18 +25,13 @@ from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
-from scrapers.meetings import (
-    ATTENDANCE,
-    MeetingRecord,
-    merge_duplicates,
-    stable_key,
-    with_time_zone,
-    without_venue_formats,
-)
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meeting_zones import fill_group_zones, with_time_zone
+from scrapers.meetings import ATTENDANCE, MeetingRecord, stable_key, without_venue_formats
 
 SOURCE = "meeting-guide"
 SOURCE_NOTE = "Meeting Guide feeds of intergroups and fellowships (12 Step Meeting List)."
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$", re.ASCII)
 _CITY_STATE_ZIP = re.compile(r"^(?P<state>[A-Z]{2})(?:\s+(?P<zip>\d{5})(?:-\d{4})?)?$")
 _COUNTRIES = {"USA", "US", "United States"}
 
@@ -71,11 +66,17 @@ def parse_feed(data: Any, feed_url: str, fellowship: str) -> Iterator[MeetingRec
         raise FeedSchemaError(f"{feed_url}: the meetings are not JSON objects.")
     if rows and not any("name" in row and ("slug" in row or "id" in row) for row in rows):
         raise FeedSchemaError(f"{feed_url}: no meeting has a name and a slug; the format changed.")
+    found: list[tuple[MeetingRecord, str]] = []
     for row in data:
         if not isinstance(row, dict):
             yield Rejected(f"{feed_url} (row)", "not a JSON object")
             continue
-        yield from _meeting(row, feed_url, fellowship)
+        for item in _meeting(row, feed_url, fellowship):
+            if isinstance(item, Rejected):
+                yield item
+            else:
+                found.append((item, ""))
+    yield from fill_group_zones(found)  # a feed's meetings mostly share the feed's zone
 
 
 def _meeting(
@@ -97,7 +98,11 @@ def _meeting(
         record = MeetingRecord(
             **{**base, "key": stable_key(feed_url, slug, str(day)), "weekday": day}
         )
-        yield with_time_zone(without_venue_formats(record))
+        try:
+            yield with_time_zone(without_venue_formats(record))
+        except ValueError as exc:  # a zone that is not one: this row only
+            yield Rejected(label, str(exc))
+            return
 
 
 def _days(raw: Any) -> list[int]:
@@ -105,7 +110,7 @@ def _days(raw: Any) -> list[int]:
     days = []
     for item in values:
         text = clean(item)
-        if not text.isdigit() or not 0 <= int(text) <= 6:
+        if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 6:
             raise ValueError(f"day {raw!r} is not 0-6 (by-appointment meetings are not listed)")
         days.append(int(text))
     if not days:
@@ -176,6 +181,8 @@ def attendance(row: Mapping[str, Any], types: list[str], online: bool) -> str:
     """Return the plugin's attendance_option, or compute it as the plugin does."""
     given = clean(row.get("attendance_option"))
     if given in ATTENDANCE:
+        if "TC" in types and given in ("in_person", "hybrid"):  # the venue is closed
+            return "online" if given == "hybrid" else "inactive"
         return given
     approximate = clean(row.get("approximate")).lower() == "yes"
     has_online = "ONL" in types or online

@@ -15,15 +15,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlmodel import Session
 
 from locator.config import Settings, settings_of
+from locator.models import MeetingFormat
 from locator.places.geo import Point
-from scrapers import bmlt, meeting_guide, smart
+from scrapers import bmlt, bmlt_fetch, meeting_guide, smart
 from scrapers.base import FeedSchemaError, ImportReport, Rejected, run_import
 from scrapers.files import TEXT_ENCODING, FileOptions, read_json, utf8_errors
 from scrapers.http import HttpClient, client_from_config
-from scrapers.meetings import MeetingRecord, MeetingWriter, merge_duplicates
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meetings import MeetingRecord, MeetingWriter
 from scrapers.runs import failures_recorded, record_failed_run
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ def _run(
     scope: set[str] | None = None,
     progress: Callable[[int], None] | None = None,
     seen_on: date | None = None,
+    prepare: Callable[[Session], object] | None = None,
 ) -> ImportReport:
     writer = MeetingWriter(source=source, source_note=note, scope_urls=scope)
     return run_import(
@@ -51,31 +55,76 @@ def _run(
         seen_on=seen_on or date.today(),
         full_refresh=full_refresh,
         progress=progress,
+        prepare=prepare,
     )
 
 
-def bmlt_file_items(path: Path, server: str) -> Items:
-    """Parse a saved GetSearchResults answer (a list, or the get_used_formats envelope)."""
+def bmlt_file_items(path: Path, server: str, book: bmlt.FormatBook | None = None) -> Items:
+    """Parse a saved GetSearchResults answer (a list, or the get_used_formats envelope).
+
+    The server is ``server`` (``--server``) when given: it wins over the file's
+    ``root_server_uri``, which some servers send malformed ("http:"). A file without format
+    definitions is read through ``book`` (the formats stored for that server, else the stock
+    ones), so its meetings keep their formats and attendance.
+    """
     data = read_json(path)
     meetings, formats = bmlt.meetings_and_formats(data, server)
     origin = server
-    if isinstance(data, dict):
-        uris = {
-            str(f.get("root_server_uri")) for f in data.get("formats") or () if isinstance(f, dict)
-        }
-        if not server and len(uris) == 1:
+    if isinstance(data, dict) and not server:
+        uris = {bmlt.root_of(f, "") for f in data.get("formats") or () if isinstance(f, dict)}
+        if len(uris) == 1 and "" not in uris:
             origin = uris.pop()
     if not origin:
         raise FeedSchemaError(f"{path.name} does not say its server: pass --server URL.")
-    data_server = bmlt.ServerData(bmlt.server_url(origin), formats or {}, meetings)
-    return merge_duplicates(bmlt.parse_server(data_server))
+    try:
+        url = bmlt.server_url(origin)
+    except ValueError as exc:
+        raise FeedSchemaError(f"--server: {exc}") from None
+    read = (book or bmlt.FormatBook()).read(bmlt.ServerData(url, formats or {}, meetings))
+    return merge_duplicates(bmlt.parse_server(read))
+
+
+def format_book(engine: Engine) -> bmlt.FormatBook:
+    """Return the formats stored for every BMLT server."""
+    book = bmlt.FormatBook()
+    with Session(engine) as session:
+        for row in session.scalars(select(MeetingFormat)):
+            found = bmlt.Format(row.key, row.name, row.world_id, row.kind)
+            book.stored.setdefault(row.server_url, {})[row.key] = found
+    return book
+
+
+def format_writer(book: bmlt.FormatBook, seen_on: date) -> Callable[[Session], None]:
+    """Return the run's step that stores the formats its answers gave (never deletes)."""
+
+    def write(session: Session) -> None:
+        for url, formats in book.given.items():
+            for item in formats.values():
+                session.merge(
+                    MeetingFormat(
+                        server_url=url[:500],
+                        key=item.key[:64],
+                        name=item.name[:300],
+                        world_id=item.world_id[:64],
+                        kind=item.kind[:64],
+                        last_seen=seen_on,
+                    )
+                )
+        session.flush()
+
+    return write
 
 
 def import_bmlt_file(engine: Engine, path: Path, server: str = "", **options: Any) -> ImportReport:
     """Import a saved BMLT answer."""
     with failures_recorded(engine, bmlt.SOURCE):
-        items = bmlt_file_items(path, server)
-    return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, **options)
+        book = format_book(engine)
+        items = list(bmlt_file_items(path, server, book))
+    seen_on = options.pop("seen_on", None) or date.today()
+    prepare = format_writer(book, seen_on)
+    return _run(
+        engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, prepare=prepare, seen_on=seen_on, **options
+    )
 
 
 def bmlt_file(engine: Engine, path: Path, options: FileOptions) -> ImportReport:
@@ -92,10 +141,19 @@ def import_bmlt_live(
     client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session:
         with failures_recorded(engine, bmlt.SOURCE):
-            roots = bmlt.server_urls(client, settings)
+            roots = bmlt_fetch.server_urls(client, settings)
         fetched: set[str] = set()
-        items = bmlt.live_items(client, roots, fetched, notify)
-        return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items, full_refresh=True, scope=fetched)
+        book = format_book(engine)
+        items = bmlt_fetch.live_items(client, roots, fetched, notify, book)
+        return _run(
+            engine,
+            bmlt.SOURCE,
+            bmlt.SOURCE_NOTE,
+            items,
+            full_refresh=True,
+            scope=fetched,
+            prepare=format_writer(book, date.today()),
+        )
 
 
 def import_bmlt_area(
@@ -106,7 +164,9 @@ def import_bmlt_area(
     client = client_from_config(settings, min_interval=settings.meeting_request_interval_seconds)
     with client.session, failures_recorded(engine, bmlt.SOURCE):
         items = list(
-            bmlt.area_items(client, settings.bmlt_aggregator_url, point.lat, point.lon, radius_km)
+            bmlt_fetch.area_items(
+                client, settings.bmlt_aggregator_url, point.lat, point.lon, radius_km
+            )
         )
     return _run(engine, bmlt.SOURCE, bmlt.SOURCE_NOTE, items)
 

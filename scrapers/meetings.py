@@ -3,10 +3,11 @@
 Shared by the BMLT, Meeting Guide and SMART importers:
 
 - one weekly schedule per row: a meeting held on several days becomes several records;
-- a missing time zone is inferred offline from the coordinates (timezonefinder) or the
-  postal code / city (the embedded gazetteer), and marked ``time_zone_inferred``;
-- the same meeting listed by two servers or feeds (same fellowship, name, weekday, time and
-  place or online link) is merged into the first record, which lists the others' keys;
+- time zones: from the source, else a real place, else the zone its group shares
+  (scrapers/meeting_zones.py); a meeting with none is kept with an empty zone, counted in
+  the import summary and listed on the meeting pages as "time zone not given";
+- the same meeting listed by two servers, feeds or sources is stored once
+  (scrapers/meeting_merge.py, ``same_meeting``);
 - attendance is in_person, hybrid, online or inactive (a temporarily closed venue with no
   online option); physical-access formats are dropped from meetings no one attends in person.
 """
@@ -14,22 +15,19 @@ Shared by the BMLT, Meeting Guide and SMART importers:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, time
-from functools import cache
 from typing import Any, ClassVar
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import case, insert, select, update
 from sqlmodel import Session, col
 
-from locator.meetings.times import zone
 from locator.models import Meeting
 from locator.places.gazetteer import embedded_gazetteer
 from locator.places.spatial import index_columns
 from locator.places.states import find_state
-from locator.text import fold
-from scrapers.base import Rejected
+from scrapers.meeting_merge import MeetingIndex, schedule_key
+from scrapers.meeting_zones import NO_TIME_ZONE
 from scrapers.writers import KeyedRows
 
 ATTENDANCE = ("in_person", "hybrid", "online", "inactive")
@@ -73,6 +71,11 @@ class MeetingRecord:
     def source_key(self) -> str:
         return self.key
 
+    @property
+    def import_notes(self) -> tuple[str, ...]:
+        """What the import summary counts about this record (kept, but incomplete)."""
+        return () if self.time_zone else (NO_TIME_ZONE,)
+
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
         data["start_time"] = self.start_time.isoformat() if self.start_time else None
@@ -110,37 +113,6 @@ def stable_key(*parts: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def duplicate_key(record: MeetingRecord) -> tuple[str, ...]:
-    """Return what makes two listings the same meeting: fellowship, name, day, time, place."""
-    if record.attendance == "online" and record.online_url:
-        place = fold(record.online_url.split("?")[0])
-    else:
-        place = f"{fold(record.city)}|{record.state}|{fold(record.street)}"
-    start = record.start_time.isoformat() if record.start_time else ""
-    return (record.fellowship, fold(record.name), str(record.weekday), start, place)
-
-
-def merge_duplicates(
-    items: Iterable[MeetingRecord | Rejected],
-) -> Iterator[MeetingRecord | Rejected]:
-    """Give a later listing of an already seen meeting the first listing's key.
-
-    The pipeline then merges the two like any rows sharing a key (counted as fetched), and
-    the first listing records the later one's key in ``also_listed``.
-    """
-    first_keys: dict[tuple[str, ...], str] = {}
-    for item in items:
-        if isinstance(item, Rejected):
-            yield item
-            continue
-        same = duplicate_key(item)
-        first = first_keys.setdefault(same, item.key)
-        if first == item.key:
-            yield item
-        else:
-            yield replace(item, key=first, also_listed=(item.key,))
-
-
 def merge_meetings(first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
     """Merge two records with one key (a feed that lists a meeting twice): first wins."""
     return replace(
@@ -151,59 +123,13 @@ def merge_meetings(first: MeetingRecord, second: MeetingRecord) -> MeetingRecord
     )
 
 
-@cache
-def _finder() -> Any:
-    from timezonefinder import TimezoneFinder  # deferred: loads its polygon index
-
-    return TimezoneFinder()
-
-
-def infer_time_zone(
-    *,
-    latitude: float | None,
-    longitude: float | None,
-    postal_code: str = "",
-    city: str = "",
-    state: str = "",
-) -> str:
-    """Return the IANA zone of a place from embedded data (no network), or ''."""
-    if latitude is not None and longitude is not None:
-        found = _finder().timezone_at(lat=latitude, lng=longitude)
-        if found and zone(found):
-            return str(found)
-    gazetteer = embedded_gazetteer()
-    if postal_code[:5].isdigit():
-        place = gazetteer.zip(postal_code[:5])
-        if place is not None and place.time_zone:
-            return place.time_zone
-    known = find_state(state) if state else None
-    if city and known is not None:
-        place = gazetteer.city(city, known)
-        if place is not None and place.time_zone:
-            return place.time_zone
-    return ""
-
-
-def with_time_zone(record: MeetingRecord) -> MeetingRecord:
-    """Fill an empty or unknown time zone from the meeting's place and mark it inferred."""
-    if zone(record.time_zone):
-        return record
-    found = infer_time_zone(
-        latitude=record.latitude,
-        longitude=record.longitude,
-        postal_code=record.postal_code,
-        city=record.city,
-        state=record.state,
-    )
-    return replace(record, time_zone=found, time_zone_inferred=bool(found))
-
-
 def with_place_point(record: MeetingRecord) -> MeetingRecord:
     """Place a venue without coordinates at its ZIP or city centre (marked approximate)."""
     if record.latitude is not None or record.attendance == "online":
         return record
     gazetteer = embedded_gazetteer()
-    place = gazetteer.zip(record.postal_code[:5]) if record.postal_code[:5].isdigit() else None
+    zip5 = record.postal_code[:5]
+    place = gazetteer.zip(zip5) if zip5.isascii() and zip5.isdigit() else None
     known = find_state(record.state) if record.state else None
     if place is None and record.city and known is not None:
         place = gazetteer.city(record.city, known)
@@ -260,9 +186,41 @@ class MeetingWriter(KeyedRows):
     source_note: str
     scope_urls: set[str] | None = None
     table: ClassVar[Any] = Meeting
+    merged_elsewhere: int = 0  # rows stored as another source's meeting (duplicate_of)
 
     def merge(self, first: MeetingRecord, second: MeetingRecord) -> MeetingRecord:
         return merge_meetings(first, second)
+
+    def _listed_elsewhere(self, session: Session, records: list[MeetingRecord]) -> dict[str, int]:
+        """Return, by record key, the id of the same meeting another source already lists.
+
+        Candidates are the other sources' active rows that are not duplicates themselves,
+        with the same fellowship, weekday and start minute; ``same_meeting`` decides.
+        """
+        wanted = {schedule_key(r) for r in records if r.start_time is not None}
+        if not wanted:
+            return {}
+        minutes = {k[2].hour * 60 + k[2].minute for k in wanted if k[2] is not None}
+        rows = session.scalars(
+            select(Meeting).where(
+                col(Meeting.active),
+                col(Meeting.duplicate_of).is_(None),
+                col(Meeting.source) != self.source,
+                col(Meeting.fellowship).in_(sorted({k[0] for k in wanted})),
+                col(Meeting.weekday).in_(sorted({k[1] for k in wanted if k[1] is not None})),
+                col(Meeting.start_minute).in_(sorted(minutes)),
+            )
+        )
+        stored = MeetingIndex()
+        for row in rows:
+            stored.add(row)
+        found: dict[str, int] = {}
+        for record in records:
+            twin = stored.find(record)
+            if twin is not None and twin.id is not None:
+                found[record.key] = twin.id
+        self.merged_elsewhere += len(found)
+        return found
 
     def _values(self, record: MeetingRecord, digest: str) -> dict[str, Any]:
         values = {name: getattr(record, name) for name in _COLUMNS}
@@ -288,9 +246,11 @@ class MeetingWriter(KeyedRows):
     ) -> None:
         if not records:
             return
+        elsewhere = self._listed_elsewhere(session, [record for record, _digest in records])
         rows = [
             {
                 **self._values(record, digest),
+                "duplicate_of": elsewhere.get(record.key),
                 "source": self.source,
                 "source_key": record.key,
                 "first_seen": seen_on,
@@ -305,8 +265,14 @@ class MeetingWriter(KeyedRows):
     ) -> None:
         if not records:
             return
+        elsewhere = self._listed_elsewhere(session, [record for _id, record, _digest in records])
         params = [
-            {**self._values(record, digest), "row_id": row_id} for row_id, record, digest in records
+            {
+                **self._values(record, digest),
+                "duplicate_of": elsewhere.get(record.key),
+                "row_id": row_id,
+            }
+            for row_id, record, digest in records
         ]
         self._update_rows(session, params, seen_on)
 
@@ -333,3 +299,7 @@ class MeetingWriter(KeyedRows):
 
     def deactivate(self, session: Session, ids: list[int]) -> None:
         self._retire_rows(session, ids)
+        # A meeting no longer listed here is shown again from the other sources listing it.
+        session.execute(
+            update(Meeting).where(col(Meeting.duplicate_of).in_(ids)).values(duplicate_of=None)
+        )

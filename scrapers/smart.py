@@ -29,13 +29,9 @@ from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
 from scrapers.http import HttpClient
-from scrapers.meetings import (
-    MeetingRecord,
-    merge_duplicates,
-    stable_key,
-    with_place_point,
-    with_time_zone,
-)
+from scrapers.meeting_merge import merge_duplicates
+from scrapers.meeting_zones import with_time_zone
+from scrapers.meetings import MeetingRecord, stable_key, with_place_point
 
 SOURCE = "smart"
 SOURCE_NOTE = "SMART Recovery meeting pages (meetings.smartrecovery.org)."
@@ -152,7 +148,7 @@ def _weekly(base: dict[str, Any], calendar: Mapping[str, str], number: str) -> M
     weekday = days[0] if days else (start.weekday() + 1) % 7
     notes = []
     interval = rule.get("INTERVAL", "1")
-    if interval.isdigit() and int(interval) > 1:
+    if interval.isascii() and interval.isdigit() and int(interval) > 1:
         notes.append(f"Every {interval} weeks.")
     if len(days) > 1:
         notes.append("Also on " + ", ".join(WEEKDAYS[d] for d in days[1:]) + ".")
@@ -261,10 +257,11 @@ def _csv_record(row: Mapping[str, str]) -> MeetingRecord:
     number = row["meeting_id"]
     if not number:
         raise ValueError("meeting_id is empty")
+    minutes = row.get("duration_minutes", "")
     day = row["weekday"]
     weekday = (
         int(day)
-        if day.isdigit() and int(day) <= 6
+        if day.isascii() and day.isdigit() and int(day) <= 6
         else next(
             (
                 i
@@ -292,9 +289,7 @@ def _csv_record(row: Mapping[str, str]) -> MeetingRecord:
         weekday=weekday,
         start_time=start.replace(second=0, microsecond=0, tzinfo=None),
         source_url=row.get("url", ""),
-        duration_minutes=int(row["duration_minutes"])
-        if row.get("duration_minutes", "").isdigit()
-        else None,
+        duration_minutes=int(minutes) if minutes.isascii() and minutes.isdigit() else None,
         time_zone=row["time_zone"],
         attendance=attendance,
         street=row.get("street", "")[:300],

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from werkzeug import Request, Response
 
 from locator.models import ImportRun
-from scrapers import bmlt, meeting_guide
+from scrapers import bmlt, bmlt_fetch, meeting_guide
 from scrapers.base import EmptyFeedError, FeedSchemaError, ImportReport
 from scrapers.meeting_import import import_bmlt_live, import_meeting_guide_live
 from tests.utils.meetings import BMLT, TSML, bmlt_search, config, full_dump_rows, load, meetings
@@ -261,7 +261,7 @@ def test_server_list_is_read_from_the_aggregator_list_plus_extras(httpserver) ->
     settings = config(bmlt_server_list_url=httpserver.url_for("/serverList.json"))
     client = client_from_config(settings, min_interval=0)
     with client.session:
-        found = bmlt.server_urls(client, settings)
+        found = bmlt_fetch.server_urls(client, settings)
     assert found == [
         bmlt.server_url(httpserver.url_for("/main_server/")),
         "https://bmlt.virtual-na.org/main_server",

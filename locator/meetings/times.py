@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 ICS_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
@@ -28,14 +28,28 @@ TIMES_OF_DAY: dict[str, tuple[str, int, int]] = {
 }
 
 
+MAX_ZONE_NAME = 64  # the column's width; the longest IANA name has 32 characters
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """Return every IANA zone name the installed tz database knows."""
+    return frozenset(available_timezones())
+
+
 @lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo | None:
-    """Return the zone with this IANA name, or None for '' or an unknown name."""
-    if not name:
+    """Return the zone with this IANA name, or None for '' or an unknown name.
+
+    Only names of the tz database are opened: "America" or "__pycache__" are folders of it
+    and a 300-character name is too long for a file name, and ZoneInfo raises OSError on
+    those rather than ZoneInfoNotFoundError.
+    """
+    if not name or len(name) > MAX_ZONE_NAME or name not in zone_names():
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 
@@ -61,6 +75,61 @@ def next_occurrence(weekday: int, start: time, zone_name: str, now: datetime) ->
         if candidate.astimezone(UTC) >= (now - GRACE).astimezone(UTC):
             return candidate
     return None  # pragma: no cover - a week ahead is always in the future
+
+
+class StartClock:
+    """Next starts after one ``now``, with the zone arithmetic done once per zone and day.
+
+    "Starting soon" orders thousands of (zone, weekday, minute) groups: instead of building
+    aware datetimes for each, every zone's local "now" and each coming day's UTC offset are
+    computed once, and a start is whole-second arithmetic. A day on which the zone changes
+    its offset is computed exactly (``next_occurrence``), so results are the same.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.earliest = int((now - GRACE).timestamp())
+        self._days: dict[str, tuple[int, list[int | None]] | None] = {}
+
+    def _zone_days(self, zone_name: str) -> tuple[int, list[int | None]] | None:
+        """Return the zone's local weekday of ``now - GRACE`` and each next day's midnight."""
+        if zone_name in self._days:
+            return self._days[zone_name]
+        tz = zone(zone_name)
+        found: tuple[int, list[int | None]] | None = None
+        if tz is not None:
+            local = (self.now - GRACE).astimezone(tz)
+            midnights: list[int | None] = []
+            for ahead in range(8):
+                day = local.date() + timedelta(days=ahead)
+                first = datetime.combine(day, time(0, 0), tzinfo=tz).utcoffset()
+                last = datetime.combine(day, time(23, 59), tzinfo=tz).utcoffset()
+                if first is None or first != last:
+                    midnights.append(None)  # the offset changes that day: compute exactly
+                    continue
+                utc_midnight = datetime.combine(day, time(0, 0), tzinfo=UTC).timestamp()
+                midnights.append(int(utc_midnight - first.total_seconds()))
+            found = (sunday_weekday(local.date()), midnights)
+        self._days[zone_name] = found
+        return found
+
+    def start(self, zone_name: str, weekday: int, minute: int) -> int | None:
+        """Return the next start as a UTC timestamp, or None when the zone is unknown."""
+        days = self._zone_days(zone_name)
+        if days is None:
+            return None
+        today, midnights = days
+        ahead = (weekday - today) % 7
+        for extra in (ahead, ahead + 7):
+            midnight = midnights[extra]
+            if midnight is None:
+                exact = next_occurrence(
+                    weekday, time(minute // 60, minute % 60), zone_name, self.now
+                )
+                return None if exact is None else int(exact.timestamp())
+            if midnight + minute * 60 >= self.earliest:
+                return midnight + minute * 60
+        return None  # pragma: no cover - a week ahead is always in the future
 
 
 def minutes_between(earlier: datetime, later: datetime) -> int:

@@ -25,6 +25,24 @@ FELLOWSHIPS: dict[str, str] = {
     "CMA": "Crystal Meth Anonymous",
 }
 
+
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """A fellowship's own official meeting finder: where to look where we list nothing."""
+
+    fellowship: str
+    name: str
+    url: str
+
+
+# Each fellowship's official finder (its own site), for places our lists do not cover.
+FINDERS: tuple[Finder, ...] = (
+    Finder("NA", "Narcotics Anonymous", "https://www.na.org/meetingsearch/"),
+    Finder("AA", "Alcoholics Anonymous", "https://www.aa.org/find-aa"),
+    Finder("SMART", "SMART Recovery", "https://meetings.smartrecovery.org/meetings/"),
+    Finder("RD", "Recovery Dharma", "https://recoverydharma.org/meetings/"),
+)
+
 ATTENDANCE_LABELS: dict[str, str] = {
     "in_person": "In person",
     "hybrid": "In person and online",

@@ -119,12 +119,16 @@ def page_statement(
     return _rendered(dialect, query, tuple(shape), radius_km is not None), values
 
 
-@lru_cache(maxsize=1024)
-def _rendered(dialect: str, query: RankedQuery, shape: tuple[int, ...], radius: bool) -> str:
-    sql = ranked_sql(query, shape, radius)
+def driver_sql(dialect: str, sql: str) -> str:
+    """Return SQL written with :name parameters in the driver's own style."""
     if dialect == "sqlite":
         return sql  # sqlite3 takes :name parameters as they are
     return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+@lru_cache(maxsize=1024)
+def _rendered(dialect: str, query: RankedQuery, shape: tuple[int, ...], radius: bool) -> str:
+    return driver_sql(dialect, ranked_sql(query, shape, radius))
 
 
 def ranked_sql(query: RankedQuery, shape: tuple[int, ...], radius: bool) -> str:

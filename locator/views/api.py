@@ -14,6 +14,7 @@ from locator.admin.confirmations import latest_for, recently_confirmed_first
 from locator.facilities.detail import facility_codes
 from locator.facilities.search import FacilityHit, SearchPage, find_nearby
 from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
+from locator.meetings.coverage import coverage_json
 from locator.models import Facility
 from locator.notices import API_DISCLAIMER, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.gazetteer import Place
@@ -110,6 +111,7 @@ def coverage() -> Response:
     found = coverage_cache().get(session=get_session())
     return jsonify(
         {
+            "meetings": coverage_json(session=get_session()),
             "facilities": found.facilities,
             "states": list(found.states),
             "sources": [

@@ -10,15 +10,21 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext
 
 from locator.errors import BadQueryError
-from locator.meetings.coverage import meeting_coverage
+from locator.meetings.coverage import fellowship_coverage, meeting_coverage
 from locator.meetings.ics import CalendarMeeting, calendar
-from locator.meetings.search import MeetingHit, find_meetings, meeting_hit
+from locator.meetings.search import MeetingHit, MeetingQuery, find_meetings, meeting_hit
 from locator.meetings.times import TIMES_OF_DAY, WEEKDAYS, ShownTime, clock_text, shown
-from locator.meetings.types import ATTENDANCE_LABELS, FELLOWSHIPS, FORMAT_FILTERS, fellowship_name
+from locator.meetings.types import (
+    ATTENDANCE_LABELS,
+    FELLOWSHIPS,
+    FINDERS,
+    FORMAT_FILTERS,
+    fellowship_name,
+)
 from locator.models import Meeting
 from locator.web.hosts import external_url
 from locator.web.i18n import error_message, localized_place
-from locator.web.meeting_params import parse_meeting_search
+from locator.web.meeting_params import parse_meeting_search, parse_viewer_zone
 from locator.web.session import current_settings, get_session
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -52,6 +58,10 @@ def search() -> tuple[str, int] | str:
         **template_context(),
         "form": request.args,
         "coverage": meeting_coverage(session=session),
+        "fellowship_coverage": fellowship_coverage(session=session),
+        "finders": FINDERS,
+        "online_soon": None,
+        "days": "",
         "page": None,
         "place": None,
         "error": None,
@@ -68,8 +78,33 @@ def search() -> tuple[str, int] | str:
         return render_template("meetings.html", **context), 400
     page = find_meetings(session=session, query=found.query)
     place = localized_place(found.place) if found.place else None
-    context.update(page=page, place=place, viewer_zone=found.viewer_zone)
+    days = ", ".join(str(gettext(WEEKDAYS[d])) for d in found.query.weekdays)
+    context.update(page=page, place=place, viewer_zone=found.viewer_zone, days=days)
+    if not page.hits:
+        context["online_soon"] = online_meetings_soon()
     return render_template("meetings.html", **context)
+
+
+def online_meetings_soon() -> int:
+    """Count the online meetings starting in the next 24 hours (once a minute per app).
+
+    Links to "online meetings starting soon" appear only when this is above zero.
+    """
+    now = datetime.now(UTC)
+    minute = now.replace(second=0, microsecond=0)
+    cached = current_app.extensions.get("online_meetings_soon")
+    if cached is not None and cached[0] == minute:
+        return int(cached[1])
+    query = MeetingQuery(origin=None, order="soon", now=now, per_page=1)
+    total = find_meetings(session=get_session(), query=query).total
+    current_app.extensions["online_meetings_soon"] = (minute, total)
+    return total
+
+
+@bp.app_context_processor
+def meeting_links() -> dict[str, Any]:
+    """Let every page ask whether online meetings start soon (for its link to them)."""
+    return {"online_meetings_soon": online_meetings_soon}
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -85,7 +120,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 def detail(meeting_id: int) -> str:
     """Show one meeting: when (its zone and the viewer's), where, how to join, the source."""
     meeting = _meeting_or_404(meeting_id)
-    viewer = (request.args.get("tz") or "").strip()
+    viewer = parse_viewer_zone(request.args, None)
     hit = meeting_hit(meeting, datetime.now(UTC))
     return render_template(
         "meeting.html", **template_context(), hit=hit, meeting=meeting, viewer_zone=viewer

@@ -64,7 +64,11 @@ def _page_json(page: MeetingPage, viewer: str, place: Any) -> dict[str, Any]:
         "order": query.order,
         "viewer_time_zone": viewer or None,
         "law": list(query.law_statuses),
+        "weekdays": list(query.weekdays),
         "total": page.total,
+        # Meetings matching the search that give no time zone: not placed in time (list
+        # them with time_zone=unknown); with a chosen day they follow the others.
+        "without_time_zone": page.unzoned,
         "page": query.page,
         "per_page": query.per_page,
         "pages": page.pages,
@@ -93,6 +97,9 @@ def _hit_json(hit: MeetingHit, viewer: str, unit: str | None) -> dict[str, Any]:
         "duration_minutes": m.duration_minutes,
         "time_zone": m.time_zone or None,
         "time_zone_inferred": m.time_zone_inferred,
+        "time_zone_note": None
+        if m.time_zone
+        else gettext("time zone not given — check with the group"),
         "schedule_note": m.schedule_note or None,
         "next_start": next_start,
         "attendance": m.attendance,

@@ -16,6 +16,7 @@ from locator.meetings.times import WEEKDAYS, zone
 from locator.places.gazetteer import Place
 from locator.places.geocoder import Geocoder
 from locator.places.law_filter import parse_statuses
+from locator.places.states import find_state
 from locator.web.params import int_param, list_param, parse_origin, parse_radius, parse_unit
 
 
@@ -32,7 +33,8 @@ def parse_weekdays(args: MultiDict[str, str]) -> tuple[int, ...]:
     """Read weekdays given as 0-6 (Sunday = 0) or as day names ("tue", "Tuesday")."""
     days: list[int] = []
     for raw in list_param(args, "day"):
-        text = raw.lower()
+        text = raw.strip().lower()
+        # isdigit() is also true of "²" and "①", which int() refuses: ASCII digits only.
         if text.isascii() and text.isdigit() and int(text) <= 6:
             days.append(int(text))
             continue
@@ -56,7 +58,7 @@ def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
     """Return the viewer's IANA zone: ``tz`` if valid, else the searched place's zone."""
     asked = (args.get("tz") or "").strip()
     if asked:
-        if zone(asked) is None:
+        if zone(asked) is None:  # unknown, a folder of the tz database, or over-long
             raise BadQueryError(
                 N_("“%(value)s” is not a time zone; use a name like America/Chicago."),
                 field="tz",
@@ -64,6 +66,53 @@ def parse_viewer_zone(args: Mapping[str, str], place: Place | None) -> str:
             )
         return asked
     return place.time_zone if place is not None else ""
+
+
+def parse_zone_filter(args: Mapping[str, str]) -> bool:
+    """Read ``time_zone=unknown``: only the meetings whose source gives no time zone."""
+    asked = (args.get("time_zone") or "").strip().lower()
+    if asked and asked != "unknown":
+        raise BadQueryError(
+            N_(
+                "Use time_zone=unknown to list the meetings that give no time zone; "
+                "to see times in your zone, use tz (for example tz=America/Chicago)."
+            ),
+            field="time_zone",
+        )
+    return asked == "unknown"
+
+
+US_NAMES = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"})
+
+
+def _meeting_origin(args: Mapping[str, str], geocoder: Geocoder, session: Any) -> Place:
+    """Locate the place; a place named with another country gets a plain answer.
+
+    The gazetteer holds US places only, so "Berlin, Germany" would otherwise be offered US
+    Berlins. Coordinates (lat, lon) work anywhere.
+    """
+    try:
+        return parse_origin(args, geocoder, session)
+    except BadQueryError as exc:
+        near = (args.get("near") or "").strip()
+        last = near.rsplit(",", 1)[-1].strip() if "," in near else ""
+        if exc.field == "near" and last and not _us_part(last):
+            raise BadQueryError(
+                N_(
+                    "Place search covers the United States only, and “%(value)s” is not a "
+                    "US place. For meetings there, search by coordinates (lat and lon), "
+                    "choose online meetings, or use the fellowship's own meeting finder."
+                ),
+                field="near",
+                value=near[:60],
+            ) from None
+        raise
+
+
+def _us_part(text: str) -> bool:
+    """Tell whether the last part of a place names a US state or the United States."""
+    folded = text.strip().lower()
+    return folded in US_NAMES or find_state(text) is not None or any(c.isdigit() for c in text)
 
 
 def parse_meeting_search(
@@ -89,7 +138,7 @@ def parse_meeting_search(
         raise BadQueryError(N_("Choose mode near (a place) or online."), field="mode")
     unit = parse_unit(args, settings)
     radius = parse_radius(args, settings, unit)
-    place = parse_origin(args, geocoder, session) if mode == "near" else None
+    place = _meeting_origin(args, geocoder, session) if mode == "near" else None
     order = (args.get("order") or ("soon" if mode == "online" else "distance")).strip().lower()
     if order not in ("distance", "soon"):
         raise BadQueryError(N_("Order by distance or soon (starting soon)."), field="order")
@@ -116,5 +165,6 @@ def parse_meeting_search(
         page=int_param(args, "page", default=1, what=N_("page number")),
         per_page=per_page,
         law_statuses=tuple(s.value for s in parse_statuses(list_param(args, "law"))),
+        zone_unknown=parse_zone_filter(args),
     )
     return MeetingRequest(place, query, parse_viewer_zone(args, place))

@@ -109,6 +109,11 @@ def _meeting_paths() -> dict[str, Any]:
         param_("order", {"type": "string", "enum": ["distance", "soon"]}, "Sort order."),
         param_("tz", STR, "The viewer's IANA time zone, e.g. America/New_York."),
         LAW_PARAM,
+        param_(
+            "time_zone",
+            {"type": "string", "enum": ["unknown"]},
+            "unknown: only the meetings whose source gives no time zone.",
+        ),
         *PAGE_PARAMS,
     ]
     return {
