@@ -27,16 +27,29 @@ BLANK_TILE = "/static/img/blank-tile.png"
 pytestmark = pytest.mark.browser
 
 
+# The one Chromium of a test run. tests/security/conftest.py imports this fixture too, which
+# pytest registers as a second session fixture; Playwright's sync API cannot start twice in one
+# thread, so whichever starts first owns the browser and the other reuses it.
+_RUNNING: list[Browser] = []
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    if _RUNNING:
+        yield _RUNNING[0]
+        return
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
         )
-        yield chromium
-        chromium.close()
+        _RUNNING.append(chromium)
+        try:
+            yield chromium
+        finally:
+            _RUNNING.clear()
+            chromium.close()
 
 
 @pytest.fixture
