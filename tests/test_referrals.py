@@ -126,7 +126,7 @@ def test_pages_load_the_print_stylesheet_and_the_list_script(client: FlaskClient
     css = client.get(printed["href"])
     assert css.status_code == 200 and b".crisis" in css.data
     css.close()
-    script = soup.select_one("script[src*='referrals.js']")
+    script = soup.select_one("script[src*='js/referrals']")
     assert script is not None and not script.get_text(strip=True)
     served = client.get(script["src"])
     assert b"localStorage" in served.data
