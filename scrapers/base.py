@@ -262,14 +262,16 @@ def _collect(
     report: ImportReport,
     writer: Writer[R],
     progress: Callable[[int], None] | None,
-) -> dict[str, bytes]:
-    """Merge the rows of one key; return each merged record pickled, in first-seen order.
+) -> dict[str, tuple[str, bytes]]:
+    """Merge the rows of one key; return each merged record's content hash and the record
+    pickled, in first-seen order.
 
     Pickled, a national directory's record (~55 service codes) takes 0.7 kB instead of ~5 kB
     as objects, so the whole input is held (a key may come again on its last row) without
-    holding every record and its services as objects; _write reads back a batch at a time.
+    holding every record and its services as objects; _write reads back only the records it
+    writes (an unchanged one is known by its hash), a batch at a time.
     """
-    merged: dict[str, bytes] = {}
+    merged: dict[str, tuple[str, bytes]] = {}
     for item in items:
         report.fetched += 1
         if progress is not None:
@@ -282,9 +284,12 @@ def _collect(
         key = item.source_key
         previous = merged.get(key)
         if previous is not None:
-            item = writer.merge(_thaw(previous), item)
+            item = writer.merge(_thaw(previous[1]), item)
             report.merged += 1
-        merged[key] = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+        merged[key] = (
+            content_hash(item.fingerprint()),
+            pickle.dumps(item, pickle.HIGHEST_PROTOCOL),
+        )
     return merged
 
 
@@ -295,14 +300,15 @@ def _thaw(blob: bytes) -> Any:
 
 def _write(
     session: Session,
-    merged: dict[str, bytes],
+    merged: dict[str, tuple[str, bytes]],
     writer: Writer[R],
     report: ImportReport,
     seen_on: date,
 ) -> set[int]:
     """Insert, update or touch every merged record; return the ids of stored rows seen.
 
-    Each batch's records are read back from ``merged`` and released once written.
+    Each batch's records are read back from ``merged`` (only those written: an unchanged
+    one is known by its hash) and released once written.
     """
     seen: set[int] = set()
     keys = list(merged)
@@ -313,13 +319,12 @@ def _write(
         updates: list[tuple[int, R, str]] = []
         unchanged: list[int] = []
         for key in batch:
-            record: R = _thaw(merged.pop(key))
-            digest = content_hash(record.fingerprint())
+            digest, blob = merged.pop(key)
             row = stored.get(key)
             if row is None:
-                inserts.append((record, digest))
+                inserts.append((_thaw(blob), digest))
             elif row.content_hash != digest or not row.active:
-                updates.append((row.id, record, digest))
+                updates.append((row.id, _thaw(blob), digest))
             else:
                 unchanged.append(row.id)
         writer.insert(session, inserts, seen_on)
