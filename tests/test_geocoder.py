@@ -242,7 +242,8 @@ def test_the_gazetteer_read_in_parts_is_the_one_read_whole() -> None:
 
     from locator.places.gazetteer import Gazetteer, embedded_gazetteer
 
-    parts, whole = embedded_gazetteer(), Gazetteer(zipcodes.list_all())
+    parts = embedded_gazetteer()
+    whole = Gazetteer(zipcodes.list_all())  # type: ignore[no-untyped-call]
     assert list(parts._zips.items()) == list(whole._zips.items())
     assert len(parts._zips) > 40_000
     assert list(parts._cities.items()) == list(whole._cities.items())
