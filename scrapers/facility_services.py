@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlmodel import Session, col
 
@@ -35,29 +36,31 @@ def write_services(
     """Insert the service rows of facilities (~70 a facility in the national directories).
 
     Straight to the driver: COPY on PostgreSQL (psycopg otherwise sends an executemany one
-    statement at a time), the sqlite3 cursor's executemany on SQLite (SQLAlchemy's
+    statement at a time), the sqlite3 cursor on SQLite (SQLAlchemy's
     per-row parameter processing took 20 of a national first load's 50 seconds).
     ``skip_existing`` (SQLite only) leaves rows already stored as they are.
     """
-    rows = [
-        (facility_id, code)
-        for facility_id, record in pairs
-        for code in sorted(record.services or ())
-    ]
-    if not rows:
-        return
     connection = session.connection()
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if connection.dialect.name == "postgresql":
             with cursor.copy("COPY facility_service (facility_id, code) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for facility_id, record in pairs:
+                    for code in sorted(record.services or ()):
+                        copy.write_row((facility_id, code))
         else:
+            # One statement a facility, its codes as a JSON array SQLite unpacks itself:
+            # binding ~75 rows one by one took twice as long (0.93 s against 0.45 s for
+            # the SA directory's 900k rows).
             verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
             cursor.executemany(
-                f"{verb} INTO facility_service (facility_id, code) VALUES (?, ?)",
-                rows,
+                f"{verb} INTO facility_service (facility_id, code) "  # noqa: S608 (a constant)
+                "SELECT ?, value FROM json_each(?)",
+                [
+                    (facility_id, orjson.dumps(sorted(record.services)).decode())
+                    for facility_id, record in pairs
+                    if record.services
+                ],
             )
     finally:
         cursor.close()

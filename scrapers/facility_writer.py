@@ -282,12 +282,14 @@ class FacilityWriter(KeyedRows):
             return
         if self.retires:
             self._listing(self._facilities_of(session, ids))
-        session.execute(
+        # Core statements: the ORM's bulk UPDATE looks each id up in the session first.
+        connection = session.connection()
+        connection.execute(
             update(FacilitySource)
             .where(col(FacilitySource.id).in_(ids), col(FacilitySource.last_seen) < seen_on)
             .values(last_seen=seen_on)
         )
-        session.execute(
+        connection.execute(
             update(Facility)
             .where(
                 col(Facility.id).in_(

@@ -234,3 +234,18 @@ def test_online_geocoder_failure_is_a_clear_error(httpserver: HTTPServer) -> Non
 def test_offline_places_never_reach_the_online_geocoder(httpserver: HTTPServer) -> None:
     assert _online(httpserver).locate("22903").kind == "zip"
     assert httpserver.log == []
+
+
+def test_the_gazetteer_read_in_parts_is_the_one_read_whole() -> None:
+    """embedded_gazetteer reads the package by first digit (memory); nothing may differ."""
+    import zipcodes
+
+    from locator.places.gazetteer import Gazetteer, embedded_gazetteer
+
+    parts = embedded_gazetteer()
+    whole = Gazetteer(zipcodes.list_all())  # type: ignore[no-untyped-call]
+    assert list(parts._zips.items()) == list(whole._zips.items())
+    assert len(parts._zips) > 40_000
+    assert list(parts._cities.items()) == list(whole._cities.items())
+    assert parts._by_city_name == whole._by_city_name
+    assert parts._states == whole._states

@@ -227,3 +227,30 @@ def test_content_hash_matches_the_json_hashes_stored_before(fingerprint: dict[st
     or the next import would count every row as updated."""
     text = json.dumps(fingerprint, sort_keys=True, default=str, separators=(",", ":"))
     assert content_hash(fingerprint) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_an_import_gives_its_sqlite_connection_back_memory_mapped_as_it_was(
+    empty_engine: Engine,
+) -> None:
+    """run_import reads SQLite unmapped (its peak memory) and puts the setting back, also
+    when the import fails, so the searches that use the connection next keep their mmap."""
+    if empty_engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite connection setting")
+
+    def mapped() -> int:
+        with empty_engine.connect() as connection:
+            return int(connection.exec_driver_sql("PRAGMA mmap_size").scalar_one())
+
+    configured = mapped()
+    assert configured > 0
+    _import(empty_engine, [_page()])
+    assert mapped() == configured
+    with pytest.raises(ConnectionError):
+        run_import(
+            empty_engine,
+            source="samhsa",
+            items=_failing_after([_page()], ConnectionError("reset")),
+            writer=FacilityWriter(source="samhsa", source_note="test"),
+            seen_on=date(2026, 11, 2),
+        )
+    assert mapped() == configured
