@@ -165,16 +165,22 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    # Columns, not entities: every results page asks, and loading PhoneConfirmation objects
+    # into the identity map cost more than the facility search itself (bench/pages.py).
     found: dict[int, LastConfirmation] = {}
     query = (
-        select(PhoneConfirmation)
+        select(
+            col(PhoneConfirmation.facility_id),
+            col(PhoneConfirmation.called_on),
+            col(PhoneConfirmation.outcome),
+            col(PhoneConfirmation.wait_days),
+            col(PhoneConfirmation.confirmed),
+        )
         .where(col(PhoneConfirmation.facility_id).in_(wanted))
         .order_by(col(PhoneConfirmation.called_on), col(PhoneConfirmation.id))
     )
-    for row in session.scalars(query):
-        found[row.facility_id] = LastConfirmation(
-            row.called_on, row.outcome, row.wait_days, tuple(row.confirmed)
-        )
+    for facility_id, called_on, outcome, wait_days, confirmed in session.execute(query):
+        found[facility_id] = LastConfirmation(called_on, outcome, wait_days, tuple(confirmed))
     return found
 
 
