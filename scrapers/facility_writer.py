@@ -12,7 +12,7 @@ from datetime import date
 from functools import reduce
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from locator.admin import corrections
@@ -22,6 +22,7 @@ from locator.places.spatial import index_columns
 from scrapers.base import BATCH_SIZE, content_hash
 from scrapers.facilities import FacilityRecord, merge_facilities
 from scrapers.facility_services import replace_services, write_services
+from scrapers.pg_copy import insert_returning_ids, insert_rows
 from scrapers.writers import KeyedRows
 
 _FACILITY_COLUMNS = (
@@ -198,8 +199,9 @@ class FacilityWriter(KeyedRows):
                 active.add(facility_id)
         fresh = [(record, digest) for record, digest in records if record.key not in sites]
         sites.update(self._insert_facilities(session, fresh, seen_on))
-        session.connection().execute(
-            insert(FacilitySource.__table__),  # type: ignore[attr-defined]
+        insert_rows(
+            session,
+            FacilitySource.__table__,  # type: ignore[attr-defined]
             [
                 {
                     **self._contribution(record, digest, seen_on),
@@ -238,13 +240,10 @@ class FacilityWriter(KeyedRows):
             }
             for record, digest in fresh
         ]
-        # Core statements on the tables: the ORM's bulk path costs more than the rows.
+        # Core statements (COPY on PostgreSQL): the ORM's bulk path costs more than the rows.
         table = Facility.__table__  # type: ignore[attr-defined]
-        result = session.connection().execute(
-            insert(table).returning(table.c.id, table.c.source_key, sort_by_parameter_order=True),
-            rows,
-        )
-        ids = {r.source_key: r.id for r in result}
+        new_ids = insert_returning_ids(session, table, rows)
+        ids = {row["source_key"]: row_id for row, row_id in zip(rows, new_ids, strict=True)}
         write_services(session, [(ids[record.key], record) for record, _ in fresh])
         return ids
 
