@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, text, update
 from sqlmodel import Session, col
 
 from locator.facilities.taxonomy import service_bits, taxonomy_fingerprint
@@ -17,34 +17,63 @@ def replace_services(
     """Make the stored service rows of these facilities exactly their records' services.
 
     ``grown``: the records only add codes to what is stored (a source joined the facility),
-    so on SQLite the rows are added beside the stored ones instead of deleted and rewritten
-    (2,354 facilities joined by the MH directory on a national first load); COPY cannot skip
-    rows already there, so PostgreSQL rewrites them either way.
+    so the rows are added beside the stored ones instead of deleted and rewritten (2,354
+    facilities joined by the MH directory on a national first load); on PostgreSQL through a
+    staging table, as COPY cannot skip rows already there.
     """
     ids = [facility_id for facility_id, _ in pairs]
     if not ids:
         return
-    add_only = grown and session.connection().dialect.name == "sqlite"
-    if not add_only:
+    if grown and session.connection().dialect.name == "postgresql":
+        _add_services_staged(session, pairs)
+        return
+    if not grown:
         session.execute(delete(FacilityService).where(col(FacilityService.facility_id).in_(ids)))
-    write_services(session, pairs, skip_existing=add_only)
+    write_services(session, pairs, skip_existing=grown)
+
+
+def _add_services_staged(session: Session, pairs: list[tuple[int, FacilityRecord]]) -> None:
+    """COPY the rows into a temporary table, then insert only those not stored yet.
+
+    Only the new rows are inserted, so only they pay the per-row foreign-key check.
+    """
+    connection = session.connection()
+    connection.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS facility_service_stage "
+            "(facility_id integer, code varchar) ON COMMIT DROP"
+        )
+    )
+    write_services(session, pairs, table="facility_service_stage")
+    connection.execute(
+        text(
+            "INSERT INTO facility_service (facility_id, code) "
+            "SELECT facility_id, code FROM facility_service_stage ON CONFLICT DO NOTHING"
+        )
+    )
+    connection.execute(text("TRUNCATE facility_service_stage"))
 
 
 def write_services(
-    session: Session, pairs: list[tuple[int, FacilityRecord]], *, skip_existing: bool = False
+    session: Session,
+    pairs: list[tuple[int, FacilityRecord]],
+    *,
+    skip_existing: bool = False,
+    table: str = "facility_service",
 ) -> None:
     """Insert the service rows of facilities (~70 a facility in the national directories).
 
     Straight to the driver: COPY on PostgreSQL (psycopg otherwise sends an executemany one
     statement at a time), the sqlite3 cursor on SQLite (SQLAlchemy's
     per-row parameter processing took 20 of a national first load's 50 seconds).
-    ``skip_existing`` (SQLite only) leaves rows already stored as they are.
+    ``skip_existing`` (SQLite only) leaves rows already stored as they are; ``table``
+    (PostgreSQL only) is where the rows go, a staging table instead of facility_service.
     """
     connection = session.connection()
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if connection.dialect.name == "postgresql":
-            with cursor.copy("COPY facility_service (facility_id, code) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} (facility_id, code) FROM STDIN") as copy:
                 for facility_id, record in pairs:
                     for code in sorted(record.services or ()):
                         copy.write_row((facility_id, code))
