@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from locator.paths import DATA_DIR
-from locator.places.gazetteer import embedded_gazetteer
 from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, Rejected
@@ -46,6 +45,7 @@ from scrapers.spreadsheets import (
     sheet_dicts,
     workbook_outline,
 )
+from scrapers.zip_centroids import zip_point
 
 EXPORT_REQUIRED = ("name1", "street1", "city", "state", "zip", "phone", "latitude", "longitude")
 EXPORT_BASE = frozenset(
@@ -241,7 +241,6 @@ def directory_items(
     # Each code as one shared string: a row's own ~55 token strings, kept by its record's
     # services, were a sixth of a national import's memory.
     known = {code: code for code in reference_codes or _known_codes()}
-    gazetteer = embedded_gazetteer()
     checked = False
     for number, row in enumerate(rows, start=2):
         if not checked:
@@ -254,8 +253,7 @@ def directory_items(
         tokens = [t for t in _CODE_SPLIT.split(clean(row.get("service_code_info"))) if t]
         codes = frozenset(known[t] for t in tokens if t in known)
         unmapped = {("code", t) for t in tokens if t not in known}
-        place = gazetteer.zip(clean(row.get("zip"))[:5])
-        location = None if place is None else (place.point.lat, place.point.lon)
+        location = zip_point(clean(row.get("zip"))[:5])
         types = " ".join(t for t in ("SA", "MH") if t in codes) or "SA"
         yield _record(
             row, f"{name} row {number}", types, codes, unmapped, location, approximate=True
