@@ -79,6 +79,20 @@ def _looks_closed(dbapi_connection: Any) -> bool:
     return bool(poller.poll(0))
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """Return ``engine`` with each statement on its own (PostgreSQL's autocommit), same pool.
+
+    For requests that only read: psycopg opens a transaction (a BEGIN round trip) before the
+    first statement and the pool ends it (a ROLLBACK round trip); under READ COMMITTED, the
+    default, every statement takes its own snapshot either way, so reads see the same rows.
+    A single-statement write (the geocoder's cache row) still commits. SQLite's driver begins
+    no transaction for reads, so its engine is returned as it is.
+    """
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 class _Geography(UserDefinedType[Any]):
     """PostGIS's geography as reflection sees it (read only; no model maps it)."""
 

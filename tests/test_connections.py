@@ -74,3 +74,17 @@ def test_every_pooled_connection_of_a_restarted_server_is_replaced(pg: Engine) -
     for conn in held:
         conn.close()
     assert not set(fresh) & set(pids)
+
+
+def test_the_search_api_reads_without_a_transaction_and_other_views_keep_theirs() -> None:
+    from locator.web.session import get_session
+    from tests.conftest import make_app
+
+    app = make_app(PG_URL)
+    with app.test_request_context("/api/v1/facilities?near=22903"):
+        driver = get_session().connection().connection.dbapi_connection
+        assert driver is not None and driver.autocommit
+    with app.test_request_context("/api/v1/facilities/1"):
+        driver = get_session().connection().connection.dbapi_connection
+        assert driver is not None and not driver.autocommit
+    app.extensions["engine"].dispose()
