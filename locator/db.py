@@ -62,6 +62,9 @@ def _check_alive(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        # End the transaction the ping began: a reading engine's checkout sets autocommit
+        # next, which psycopg refuses inside a transaction.
+        dbapi_connection.rollback()
     except Exception as error:
         raise exc.InvalidatePoolError(str(error)) from error
 

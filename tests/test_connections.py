@@ -88,3 +88,18 @@ def test_the_search_api_reads_without_a_transaction_and_other_views_keep_theirs(
         driver = get_session().connection().connection.dbapi_connection
         assert driver is not None and not driver.autocommit
     app.extensions["engine"].dispose()
+
+
+def test_a_pinged_connection_serves_a_reading_engine(
+    pg: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle connection is pinged on checkout; the reading engine then sets autocommit."""
+    from locator import db
+
+    reader = db.reading_engine(pg)
+    with reader.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every checkout pings
+    for engine in (reader, pg, reader):
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
