@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from locator.db import make_engine, migrate
+from locator.db import make_engine, migrate, reading_engine
 from locator.facilities.search import FacilityQuery, find_nearby
 from locator.facilities.taxonomy import category, category_mask, service_bits
 from locator.models import Facility, FacilityService
@@ -313,10 +313,15 @@ def numpy_query(data: Dataset) -> Callable[[Point, float, bool], int]:
 
 
 def project_query(engine: Engine, key: str = FILTER) -> Callable[[Point, float, bool], int]:
-    """(a) The project's own search: a fresh session, first page of 25 with distances."""
+    """(a) The project's own search: a fresh session, first page of 25 with distances.
+
+    The session is the one the search API opens for each request (``@reads_only``: on the
+    app's reading engine, built once per app as here); closing it returns the connection.
+    """
+    reader = reading_engine(engine)
 
     def run(origin: Point, miles: float, filtered: bool) -> int:
-        with Session(engine) as session:
+        with Session(reader) as session:
             page = find_nearby(
                 session=session,
                 query=FacilityQuery(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import select
+import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import UserDefinedType
 
 from locator.paths import MIGRATIONS_DIR
@@ -24,13 +27,73 @@ def make_engine(url: str, **options: Any) -> Engine:
     options.setdefault("json_serializer", _json_text)
     if parsed.get_backend_name() != "sqlite":
         _know_postgis_types()
-        options.setdefault("pool_pre_ping", True)
-        return create_engine(url, **options)
+        engine = create_engine(url, **options)
+        if not options.get("pool_pre_ping"):
+            event.listen(engine, "checkout", _check_alive)
+            event.listen(engine, "checkin", _note_checkin)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+# A pooled connection idle longer than this is pinged on checkout (a proxy or the server's
+# idle_session_timeout may have closed it quietly); one in steady use is only looked at.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _check_alive(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """Hand out a live connection without a round trip (the pool's checkout event).
+
+    ``pool_pre_ping`` sent a ``SELECT 1`` (and the BEGIN before it) on every checkout: two of
+    a search's five round trips (bench/search.py). A connection the server ended (a restart,
+    pg_terminate_backend, a timeout) is closed or has the server's goodbye waiting on its
+    socket; only such a one, or one idle a while, is pinged. A failed ping invalidates the
+    pool, so the other connections of a restarted server are replaced too.
+    """
+    idle = time.monotonic() - record.info.get("checked_in", time.monotonic())
+    if idle < PING_AFTER_IDLE_SECONDS and not _looks_closed(dbapi_connection):
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        # End the transaction the ping began: a reading engine's checkout sets autocommit
+        # next, which psycopg refuses inside a transaction.
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.InvalidatePoolError(str(error)) from error
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _looks_closed(dbapi_connection: Any) -> bool:
+    """Tell whether the driver's connection is closed or the server has written to it idle."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """Return ``engine`` with each statement on its own (PostgreSQL's autocommit), same pool.
+
+    For requests that only read: psycopg opens a transaction (a BEGIN round trip) before the
+    first statement and the pool ends it (a ROLLBACK round trip); under READ COMMITTED, the
+    default, every statement takes its own snapshot either way, so reads see the same rows.
+    A single-statement write (the geocoder's cache row) still commits. SQLite's driver begins
+    no transaction for reads, so its engine is returned as it is.
+    """
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class _Geography(UserDefinedType[Any]):

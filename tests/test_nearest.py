@@ -266,11 +266,13 @@ def test_the_law_filter_matches_a_brute_force_haversine(store: Engine) -> None:
         assert [h.id for h in search(store, query).hits] == [r.id for r in expected[:30]]
 
 
+@pytest.mark.parametrize("count_cap", [None, 1001])
 @pytest.mark.parametrize("cache_mode", ["force_custom_plan", "force_generic_plan"])
 def test_on_postgis_the_search_walks_the_gist_index_nearest_first(
-    store: Engine, cache_mode: str
+    store: Engine, cache_mode: str, count_cap: int | None
 ) -> None:
-    """Also as a prepared statement's generic plan: psycopg prepares a query run 5 times."""
+    """Also as a prepared statement's generic plan: psycopg prepares a query run 5 times;
+    and with the page's total counted in the same statement (as the search asks)."""
     from locator.facilities.search import HIT_FIELDS, facility_conditions
     from locator.places.spatial import RankedQuery, has_postgis, knn_statement
 
@@ -279,7 +281,7 @@ def test_on_postgis_the_search_walks_the_gist_index_nearest_first(
     query = FacilityQuery(origin=ANCHORAGE, radius=100, categories=("outpatient",))
     conditions, filters = facility_conditions(query)
     sql, values = knn_statement(
-        RankedQuery("facility", conditions, HIT_FIELDS), ANCHORAGE, 161.0, 26, filters
+        RankedQuery("facility", conditions, HIT_FIELDS), ANCHORAGE, 161.0, 26, filters, count_cap
     )
     with store.begin() as conn:
         if not has_postgis(conn, "facility"):

@@ -198,6 +198,7 @@ def _nearest(connection: Connection, query: FacilityQuery, *, with_codes: bool) 
         limit=query.per_page,
         offset=(query.page - 1) * query.per_page,
         params=filters,
+        count_cap=TOTAL_CAP + 1,
     )
 
 
@@ -207,15 +208,17 @@ def _total(connection: Connection, query: FacilityQuery, found: NearestPage) -> 
         return found.total, True
     if found.seen > TOTAL_CAP:
         return TOTAL_CAP, False
-    conditions, filters = facility_conditions(query)
-    counted = count_within(
-        connection,
-        RankedQuery("facility", conditions),
-        query.origin,
-        _radius_km(query),
-        cap=TOTAL_CAP + 1,
-        params=filters,
-    )
+    counted = found.counted  # the page's own statement counted (PostGIS), else count now
+    if counted is None:
+        conditions, filters = facility_conditions(query)
+        counted = count_within(
+            connection,
+            RankedQuery("facility", conditions),
+            query.origin,
+            _radius_km(query),
+            cap=TOTAL_CAP + 1,
+            params=filters,
+        )
     return (counted, True) if counted <= TOTAL_CAP else (TOTAL_CAP, False)
 
 

@@ -108,15 +108,22 @@ def page_statement(
     values: dict[str, Any] = dict(params or {})
     ux, uy, uz = unit_vector(origin.lat, origin.lon)
     values.update(ux=ux, uy=uy, uz=uz, limit=limit, offset=offset)
-    shape: list[int] = []
+    shape: tuple[int, ...] = ()
     if radius_km is not None:
         values["min_dot"] = min_dot(radius_km)
-        for index, box in enumerate(bounding_boxes(origin, radius_km)):
-            bands = lat_bands(box)
-            shape.append(len(bands))
-            values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
-            values[f"w{index}"], values[f"e{index}"] = box.west, box.east
-    return _rendered(dialect, query, tuple(shape), radius_km is not None), values
+        shape = _box_values(origin, radius_km, values)
+    return _rendered(dialect, query, shape, radius_km is not None), values
+
+
+def _box_values(origin: Point, radius_km: float, values: dict[str, Any]) -> tuple[int, ...]:
+    """Put each box's bands and longitudes in ``values``; return the bands a box (the shape)."""
+    shape: list[int] = []
+    for index, box in enumerate(bounding_boxes(origin, radius_km)):
+        bands = lat_bands(box)
+        shape.append(len(bands))
+        values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
+        values[f"w{index}"], values[f"e{index}"] = box.west, box.east
+    return tuple(shape)
 
 
 def driver_sql(dialect: str, sql: str) -> str:
@@ -176,13 +183,15 @@ class NearestPage:
     ``rows`` are (dot, *columns, *extra), best first. ``more`` tells whether a row beyond the
     page lies inside the radius. ``total`` is the exact number of rows inside the radius when
     the search happened to read them all, else None; ``seen`` is how many it saw there (a
-    lower bound of the total).
+    lower bound of the total). ``counted`` is the number of rows inside the radius up to the
+    asked ``count_cap``, when the page's own statement counted them (PostGIS), else None.
     """
 
     rows: list[tuple[Any, ...]]
     more: bool
     total: int | None
     seen: int
+    counted: int | None = None
 
 
 def nearest_page(
@@ -194,14 +203,18 @@ def nearest_page(
     limit: int,
     offset: int,
     params: dict[str, Any] | None = None,
+    count_cap: int | None = None,
 ) -> NearestPage:
     """Return one page of rows inside ``radius_km`` of ``origin``, nearest first.
 
     ``query.columns`` must include ``id`` (the tie-break). Same rows and order as
-    ``ranked_page`` over the whole circle.
+    ``ranked_page`` over the whole circle. With ``count_cap`` and PostGIS, the same statement
+    also counts the rows inside the radius as ``count_within`` does (``NearestPage.counted``):
+    one round trip and one snapshot for the page and its total.
     """
     if has_postgis(connection, query.table):
-        return _knn_page(connection, query, origin, radius_km, limit, offset, params or {})
+        page = _Page(limit, offset, count_cap)
+        return _knn_page(connection, query, origin, radius_km, page, params or {})
     return _ring_page(connection, query, origin, radius_km, limit, offset, params or {})
 
 
@@ -228,63 +241,87 @@ def _ring_page(
         reach = min(radius_km, reach * 2)
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    limit: int
+    offset: int
+    count_cap: int | None
+
+
 def _knn_page(
     connection: Connection,
     query: RankedQuery,
     origin: Point,
     radius_km: float,
-    limit: int,
-    offset: int,
+    page: _Page,
     params: dict[str, Any],
 ) -> NearestPage:
     """Read the nearest rows by PostGIS KNN, then rank them exactly like ``ranked_page``."""
+    limit, offset = page.limit, page.offset
     wanted = offset + limit + 1  # the page, the rows before it and one look-ahead row
     fetch = wanted + 4
     while True:
-        sql, values = knn_statement(query, origin, radius_km, fetch, params)
+        sql, values = knn_statement(query, origin, radius_km, fetch, params, page.count_cap)
         rows = driver_rows(connection, sql, values)
-        # rows are (knn metres, dot, *columns, *extra) by KNN distance; the last ones may tie
-        # with rows not read yet, so read on while the last row is within a tie of the edge.
+        # rows are (count, knn metres, dot, *columns, *extra) by KNN distance; the last ones
+        # may tie with rows not read yet, so read on while the last row is within a tie of
+        # the edge.
         complete = len(rows) < fetch
-        if complete or rows[-1][0] > rows[wanted - 1][0] + TIE_METRES:
+        if complete or rows[-1][1] > rows[wanted - 1][1] + TIE_METRES:
             break
         fetch *= 2
-    key = query.columns.index("id") + 2
-    ranked = sorted(rows, key=lambda row: (-row[1], row[key]))
-    page = [row[1:] for row in ranked[offset : offset + limit]]
+    key = query.columns.index("id") + 3
+    ranked = sorted(rows, key=lambda row: (-row[2], row[key]))
+    found = [row[2:] for row in ranked[offset : offset + limit]]
     seen = len(rows)
-    return NearestPage(page, seen > offset + limit, seen if complete else None, seen)
+    counted = None if page.count_cap is None or not rows else int(rows[0][0])
+    return NearestPage(found, seen > offset + limit, seen if complete else None, seen, counted)
 
 
 def knn_statement(
-    query: RankedQuery, origin: Point, radius_km: float, fetch: int, params: dict[str, Any]
+    query: RankedQuery,
+    origin: Point,
+    radius_km: float,
+    fetch: int,
+    params: dict[str, Any],
+    count_cap: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Return the driver-ready KNN statement reading the ``fetch`` nearest rows, and its values."""
+    """Return the driver-ready KNN statement reading the ``fetch`` nearest rows, and its values.
+
+    Its rows are (count, metres, dot, *columns, *extra): the count is ``count_within``'s (up
+    to ``count_cap``), or None without a cap.
+    """
     ux, uy, uz = unit_vector(origin.lat, origin.lon)
     values: dict[str, Any] = dict(params)
     values.update(ux=ux, uy=uy, uz=uz, lat=origin.lat, lon=origin.lon, fetch=fetch)
     # The box is widened past the sphere's circle (PostGIS measures on its own sphere); the
     # dot-product cut then keeps exactly the rows inside the radius.
     values.update(min_dot=min_dot(radius_km), reach=radius_km * 1000 * 1.01 + 100)
-    return _knn_rendered(query), values
+    shape: tuple[int, ...] | None = None
+    if count_cap is not None:
+        shape = _box_values(origin, radius_km, values)
+        values["cap"] = count_cap
+    return _knn_rendered(query, shape), values
 
 
 ORIGIN = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 
 
 @lru_cache(maxsize=256)
-def _knn_rendered(query: RankedQuery) -> str:
+def _knn_rendered(query: RankedQuery, count_shape: tuple[int, ...] | None) -> str:
     """Return the KNN statement (psycopg's parameter style) for a query's shape.
 
     The radius is an index condition on the box around the circle (``&&`` with _ST_Expand,
     which the planner can weigh from statistics), not ST_DWithin: with ST_DWithin the planner
     underestimates the rows and reads the whole box instead of walking the index nearest
-    first. The dot-product cut keeps exactly the rows ``ranked_sql`` keeps.
+    first. The dot-product cut keeps exactly the rows ``ranked_sql`` keeps. The count (an
+    uncorrelated subquery, run once) reads the band index as ``count_within`` does.
     """
     where = " AND ".join((*query.conditions, f"t.geog && _ST_Expand({ORIGIN}, :reach)"))
     selected = ", ".join([f"t.{name}" for name in query.columns] + list(query.extra))
+    counted = "NULL" if count_shape is None else f"({_count_sql(query, count_shape)})"
     sql = (
-        f"SELECT t.geog <-> {ORIGIN} AS metres, {DOT} AS dot, {selected} "
+        f"SELECT {counted} AS within, t.geog <-> {ORIGIN} AS metres, {DOT} AS dot, {selected} "
         f"FROM {query.table} t WHERE {where} AND {DOT} >= :min_dot "
         f"ORDER BY t.geog <-> {ORIGIN} LIMIT :fetch"
     )
@@ -307,18 +344,21 @@ def count_within(
     values: dict[str, Any] = dict(params or {})
     ux, uy, uz = unit_vector(origin.lat, origin.lon)
     values.update(ux=ux, uy=uy, uz=uz, min_dot=min_dot(radius_km), cap=cap)
-    shape: list[int] = []
-    for index, box in enumerate(bounding_boxes(origin, radius_km)):
-        bands = lat_bands(box)
-        shape.append(len(bands))
-        values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
-        values[f"w{index}"], values[f"e{index}"] = box.west, box.east
-    sql = _count_rendered(connection.dialect.name, query, tuple(shape))
+    shape = _box_values(origin, radius_km, values)
+    sql = _count_rendered(connection.dialect.name, query, shape)
     return int(driver_rows(connection, sql, values)[0][0])
 
 
 @lru_cache(maxsize=256)
 def _count_rendered(dialect: str, query: RankedQuery, shape: tuple[int, ...]) -> str:
+    sql = _count_sql(query, shape)
+    if dialect == "sqlite":
+        return sql
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def _count_sql(query: RankedQuery, shape: tuple[int, ...]) -> str:
+    """Return the capped count of rows inside the radius (``:name`` parameters)."""
     where = " AND ".join(query.conditions) or "1 = 1"
     inner = " UNION ALL ".join(
         f"SELECT t.id FROM {query.table} t "
@@ -326,10 +366,7 @@ def _count_rendered(dialect: str, query: RankedQuery, shape: tuple[int, ...]) ->
         f"AND t.longitude BETWEEN :w{i} AND :e{i} AND {where} AND {DOT} >= :min_dot"
         for i, bands in enumerate(shape)
     )
-    sql = f"SELECT count(*) FROM ({inner} LIMIT :cap) within_radius"
-    if dialect == "sqlite":
-        return sql
-    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return f"SELECT count(*) FROM ({inner} LIMIT :cap) within_radius"
 
 
 _POSTGIS: weakref.WeakKeyDictionary[Engine, frozenset[str]] = weakref.WeakKeyDictionary()

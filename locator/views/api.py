@@ -25,12 +25,13 @@ from locator.web.i18n import localized_place, request_translations
 from locator.web.law_context import law_status_json
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
-from locator.web.session import current_settings, get_session
+from locator.web.session import current_settings, get_session, reads_only
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/facilities")
+@reads_only
 def facilities() -> Response:
     """Search facilities: near=<place> or lat/lon, radius, unit, service, type, page."""
     found = parse_search(
