@@ -8,6 +8,7 @@ problem report, where an admin may accept a correction (locator/admin/correction
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from locator.db import driver_rows
 from locator.errors import N_, BadQueryError
 from locator.models import Facility, PhoneConfirmation, ProblemReport
 
@@ -165,22 +167,40 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    # Columns, not entities: every results page asks, and loading PhoneConfirmation objects
-    # into the identity map cost more than the facility search itself (bench/pages.py).
+    # On the driver's cursor: every results page asks, and the ORM's statement building and
+    # result rows cost more than the facility search itself (bench/pages.py).
+    connection = session.connection()
+    sql = _LATEST_SQL.format(ids=_placeholders(connection.dialect.name, len(wanted)))
+    rows = driver_rows(connection, sql, {f"i{n}": value for n, value in enumerate(wanted)})
     found: dict[int, LastConfirmation] = {}
-    query = (
-        select(
-            col(PhoneConfirmation.facility_id),
-            col(PhoneConfirmation.called_on),
-            col(PhoneConfirmation.outcome),
-            col(PhoneConfirmation.wait_days),
-            col(PhoneConfirmation.confirmed),
+    for facility_id, called_on, outcome, wait_days, confirmed in rows:
+        found[facility_id] = LastConfirmation(
+            _as_date(called_on), outcome, wait_days, tuple(_as_list(confirmed))
         )
-        .where(col(PhoneConfirmation.facility_id).in_(wanted))
-        .order_by(col(PhoneConfirmation.called_on), col(PhoneConfirmation.id))
-    )
-    for facility_id, called_on, outcome, wait_days, confirmed in session.execute(query):
-        found[facility_id] = LastConfirmation(called_on, outcome, wait_days, tuple(confirmed))
+    return found
+
+
+# Oldest first, so the latest call of each facility is the one a dict keeps.
+_LATEST_SQL = (
+    "SELECT facility_id, called_on, outcome, wait_days, confirmed FROM phone_confirmation "
+    "WHERE facility_id IN ({ids}) ORDER BY called_on, id"
+)
+
+
+def _placeholders(dialect: str, count: int) -> str:
+    """Return ``count`` named parameters i0, i1, ... in the driver's own style."""
+    mark = ":i{}" if dialect == "sqlite" else "%(i{})s"
+    return ", ".join(mark.format(n) for n in range(count))
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite gives dates back as text to raw SQL; PostgreSQL's driver gives dates.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_list(value: list[str] | str) -> list[str]:
+    # A JSON column: text on SQLite, already decoded by PostgreSQL's driver.
+    found: list[str] = json.loads(value) if isinstance(value, str) else value
     return found
 
 

@@ -26,7 +26,7 @@ from locator.web.helpers import (
 )
 from locator.web.json import OrjsonProvider
 from locator.web.law_context import law_statuses, local_law_rules
-from locator.web.results import facility_items
+from locator.web.results import facility_items, law_summary
 
 
 class RowIdConverter(IntegerConverter):
@@ -44,11 +44,17 @@ def init_app(app: Flask) -> None:
     static.init_app(app)
     Babel(app, locale_selector=i18n.choose_locale)
     i18n.init_app(app)
-    # The catalogue is looked up once per request (a fifth of the page; bench/pages.py).
+    # The catalogue is looked up once per request (a fifth of the page; bench/pages.py), and
+    # ``_``, ``gettext`` and ``ngettext`` are one call each (Jinja's wrappers were three).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda text, **values: i18n.request_translations().ugettext(text),
         lambda one, many, n, **values: i18n.request_translations().ungettext(one, many, n),
         newstyle=True,
+    )
+    app.jinja_env.globals.update(
+        _=i18n.template_gettext,
+        gettext=i18n.template_gettext,
+        ngettext=i18n.template_ngettext,
     )
     errors.init_app(app)
     app.extensions["fragment_cache"] = FragmentCache()
@@ -59,6 +65,7 @@ def init_app(app: Flask) -> None:
         findtreatment_url=FINDTREATMENT_URL,
         args_with=args_with,
         facility_items=facility_items,
+        law_summary=law_summary,
         cached_fragment=cached_fragment,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,

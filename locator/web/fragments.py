@@ -55,8 +55,19 @@ def cached_fragment(name: str, macro: Callable[..., Markup], *choices: object) -
 
     A choice is a string or a list of strings (such as the chosen filters).
     """
-    if current_app.jinja_env.auto_reload:
-        return macro(*choices)
     key = tuple(tuple(c) if isinstance(c, list) else c for c in choices)
+    return cached_markup(name, key, lambda: macro(*choices))
+
+
+def cached_markup(
+    name: str, key: tuple[Hashable, ...], draw: Callable[[], Markup], locale: str = ""
+) -> Markup:
+    """Return ``draw()``, drawn once per language and ``key``.
+
+    ``key`` must hold everything the markup depends on besides the language (``locale``,
+    the request's unless given).
+    """
+    if current_app.jinja_env.auto_reload:
+        return Markup(draw())  # noqa: S704 - a Jinja macro's output, escaped by Jinja
     cache: FragmentCache = current_app.extensions["fragment_cache"]
-    return cache.get((name, str(get_locale()), key), lambda: macro(*choices))
+    return cache.get((name, locale or str(get_locale()), key), draw)

@@ -35,8 +35,9 @@ from locator.facilities.taxonomy import (
     categories_for_bits,
     category_mask,
 )
-from locator.laws.status import LocalIndex, local_rules_for
+from locator.laws.status import LocalIndex, LocalRule, local_rules_for
 from locator.web.confirmations import confirmation_line
+from locator.web.fragments import cached_markup
 from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
 from locator.web.law_context import law_statuses, local_law_index
 
@@ -179,14 +180,44 @@ class _LawLines:
             return ""
         rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
-            badge = str(self._badge(hit.state, self._statuses, rules))
+            badge = str(law_badge_markup(self._badge, hit.state, self._statuses, tuple(rules)))
         elif not self._every_row:
             return ""
         else:
             if hit.state not in self._by_state:
-                self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
+                self._by_state[hit.state] = str(
+                    law_badge_markup(self._badge, hit.state, self._statuses)
+                )
             badge = self._by_state[hit.state]
         return f'<p class="law-line">{badge}</p>\n  '
+
+
+def law_badge_markup(
+    badge: LawBadge, state: str, statuses: dict[str, str], rules: tuple[LocalRule, ...] = ()
+) -> Markup:
+    """Return a state's law badge (with its local rules), drawn once per language and content.
+
+    The key holds all the badge shows: the state, its status as read this request and each
+    local rule, so a changed law draws a new badge at once.
+    """
+    key = (state, statuses.get(state), rules)
+    return cached_markup("law-badge", key, lambda: badge(state, statuses, rules))
+
+
+def law_summary(page: SearchPage, badge: LawBadge) -> Markup:
+    """Return the law badge of each state on the page, in order of first listing.
+
+    What ``hits|map(attribute='state')|reject('equalto', '')|unique`` gave in the template
+    (``unique`` compares case-insensitively), each badge followed by a space.
+    """
+    statuses = law_statuses()
+    states: dict[str, str] = {}
+    for hit in page.hits:
+        if hit.state != "":
+            states.setdefault(hit.state.lower(), hit.state)
+    return Markup(  # noqa: S704 - badges drawn by the Jinja macro, escaped there
+        "".join(f"{law_badge_markup(badge, state, statuses)} " for state in states.values())
+    )
 
 
 def _row(hit: FacilityHit, parts: _PageParts) -> str:
