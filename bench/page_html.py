@@ -63,6 +63,14 @@ URLS = (
     "/search?near=Honolulu, HI&radius=25&service=residential",
     "/search?near=00901&radius=25",
     "/search?near=22903&radius=25&service=meetings",
+    "/search?near=22903&radius=&unit=furlongs&confirmed=",
+    "/search?near=22903&radius=25&unit=&confirmed=yes&service=nonsense&law=nonsense",
+    '/search?near=<b>"22903"</b>&lat=&radius=25',
+    "/search?near=Richmond, VA&lat=38.03&lon=-78.48&radius=30&unit=km",
+    "/?near=22903&radius=7&unit=km&service=detox&law=banned&confirmed=90",
+    "/?lat=38.03&lon=-78.48&lang=es",
+    '/?near=<b>"x"</b>\ue000near\ue000&radius=&unit=furlongs&confirmed=&service=nonsense',
+    "/?near=&lat=1&lon=2&radius=%3Ci%3E&unit=&law=nonsense&law=banned&service=\ue000radius\ue000",
 )
 
 

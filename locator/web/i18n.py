@@ -119,6 +119,8 @@ def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> st
     """
     found = request_translations().ugettext(string)
     shown: str = Markup(found) if eval_ctx.autoescape else found  # noqa: S704 - as Jinja's
+    if not variables and "%" not in shown:
+        return shown  # what ``%`` would give back, without its escaping helper
     return shown % variables
 
 

@@ -134,8 +134,8 @@ def facility_items(
     parts = _PageParts(
         words=_words(),
         unit=page.query.unit,
-        detail=url_for("facilities.detail", facility_id=_SENTINEL),
-        report=url_for("reports.form", kind="facilities", listing_id=_SENTINEL),
+        detail=e(url_for("facilities.detail", facility_id=_SENTINEL)),
+        report=e(url_for("reports.form", kind="facilities", listing_id=_SENTINEL)),
         matched="".join(
             f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
         ),
@@ -148,7 +148,7 @@ def facility_items(
 
 @dataclass(frozen=True, slots=True)
 class _PageParts:
-    """What every row of one page shares: words, link patterns, matched filters."""
+    """What every row of one page shares: words, escaped link patterns, matched filters."""
 
     words: dict[str, str]
     unit: str
@@ -242,8 +242,8 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
         else ""
     )
     directions = e(directions_url(hit.street1, hit.city, hit.state, hit.zip))
-    detail = e(parts.detail.replace(_SENTINEL_TEXT, ident))
-    report = e(parts.report.replace(_SENTINEL_TEXT, ident))
+    detail = parts.detail.replace(_SENTINEL_TEXT, ident)  # escaped once a page: ids are digits
+    report = parts.report.replace(_SENTINEL_TEXT, ident)
     seen = hit.last_seen.isoformat()
     return (
         f'<li class="result" id="facility-{ident}" tabindex="-1"{coordinates}>\n'
