@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from locator.db import driver_rows
 from locator.errors import N_, BadQueryError
 from locator.models import Facility, PhoneConfirmation, ProblemReport
+from locator.places.spatial import driver_sql
 
 MAX_NOTE = 500
 MAX_WAIT_DAYS = 365
@@ -170,7 +171,8 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     # On the driver's cursor: every results page asks, and the ORM's statement building and
     # result rows cost more than the facility search itself (bench/pages.py).
     connection = session.connection()
-    sql = _LATEST_SQL.format(ids=_placeholders(connection.dialect.name, len(wanted)))
+    marks = ", ".join(f":i{n}" for n in range(len(wanted)))
+    sql = driver_sql(connection.dialect.name, _LATEST_SQL.format(ids=marks))
     rows = driver_rows(connection, sql, {f"i{n}": value for n, value in enumerate(wanted)})
     found: dict[int, LastConfirmation] = {}
     for facility_id, called_on, outcome, wait_days, confirmed in rows:
@@ -185,12 +187,6 @@ _LATEST_SQL = (
     "SELECT facility_id, called_on, outcome, wait_days, confirmed FROM phone_confirmation "
     "WHERE facility_id IN ({ids}) ORDER BY called_on, id"
 )
-
-
-def _placeholders(dialect: str, count: int) -> str:
-    """Return ``count`` named parameters i0, i1, ... in the driver's own style."""
-    mark = ":i{}" if dialect == "sqlite" else "%(i{})s"
-    return ", ".join(mark.format(n) for n in range(count))
 
 
 def _as_date(value: date | str) -> date:
