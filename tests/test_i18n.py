@@ -410,3 +410,29 @@ def test_domain_errors_keep_the_english_sentence_as_their_text() -> None:
         "We couldn't find the place “Springfeld”. "
         "Did you mean “Springfield, IL” or “Springfield, MO”?"
     )
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_templates_translate_as_jinjas_own_newstyle_gettext_would(
+    app: Flask, autoescape: bool
+) -> None:
+    """The one-call ``_``/``gettext``/``ngettext`` of the templates give Jinja's results."""
+    from jinja2 import Environment
+
+    from locator.web import i18n
+
+    source = (
+        '{{ _("100%% free") }}|{{ _("Treatment near %(place)s", place="<b>&") }}|'
+        '{{ gettext("Search") }}|{{ ngettext("%(num)d facility", "%(num)d facilities", 2) }}|'
+        '{{ ngettext("%(num)d facility within %(radius)s %(unit)s", '
+        '"%(num)d facilities within %(radius)s %(unit)s", 1, radius="<5>", unit="mi") }}'
+    )
+    with app.test_request_context("/?lang=es"):
+        translations = i18n.request_translations()
+        jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+        jinja.install_gettext_callables(  # type: ignore[attr-defined]
+            translations.ugettext, translations.ungettext, newstyle=True
+        )
+        ours = app.jinja_env.overlay(autoescape=autoescape).from_string(source).render()
+        assert ours == jinja.from_string(source).render()
+    assert "Tratamiento cerca de" in ours and ("&lt;b&gt;&amp;" in ours) == autoescape

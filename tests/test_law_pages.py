@@ -222,6 +222,21 @@ def test_facility_search_filter_follows_a_reviewed_status_change(
     assert web.get("/api/v1/facilities?near=22903&law=banned").get_json()["total"] > 0
 
 
+def test_a_reviewed_status_change_shows_on_the_next_results_page(
+    web: FlaskClient, law_app: Flask
+) -> None:
+    """The badges are kept drawn between pages, keyed by the status each request reads."""
+    url = "/search?near=22903&radius=25"
+    badge = soup(web.get(url)).select_one("p.law-summary a.law-badge")
+    assert badge.get_text() == "Kratom law in VA: REGULATED"
+    set_law(law_app.extensions["engine"], "VA", status="banned")
+    page = soup(web.get(url))
+    assert page.select_one("p.law-summary a.law-badge").get_text() == "Kratom law in VA: BANNED"
+    assert "law-banned" in page.select_one("p.law-summary a.law-badge")["class"]
+    spanish = soup(web.get(url + "&lang=es")).select_one("p.law-summary a.law-badge")
+    assert spanish.get_text() == "Ley sobre el kratom en VA: PROHIBIDO"
+
+
 def test_an_unknown_law_status_is_a_400_sentence(web: FlaskClient) -> None:
     api = web.get("/api/v1/facilities?near=22903&law=legal")
     assert api.status_code == 400

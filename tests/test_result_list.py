@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import Engine
 
+from locator.web.helpers import directions_url
 from locator.web.results import e
 from tests.utils.facilities import add_sites, site
 
@@ -25,6 +26,18 @@ def soup(client: FlaskClient, url: str) -> BeautifulSoup:
 @given(st.text())
 def test_escaping_gives_what_jinja_autoescape_gives(text: str) -> None:
     assert e(text) == str(escape(text))
+
+
+@given(st.lists(st.text(), max_size=4))
+def test_directions_links_quote_an_address_as_quote_plus_does(parts: list[str]) -> None:
+    address = ", ".join(p for p in parts if p)
+    expected = f"https://www.google.com/maps/dir/?api=1&destination={quote_plus(address)}"
+    assert directions_url(*parts) == expected
+
+
+def test_directions_links_quote_every_ascii_character_as_quote_plus_does() -> None:
+    every = "".join(chr(code) for code in range(128))
+    assert directions_url(every).endswith(f"destination={quote_plus(every)}")
 
 
 def test_listing_text_from_a_source_is_shown_as_text_never_as_markup(

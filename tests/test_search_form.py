@@ -3,9 +3,12 @@ and searching from the visitor's own location."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+from flask import Flask, request
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from locator.facilities.taxonomy import GROUPS, categories_in
 from tests.test_pages import soup
@@ -68,3 +71,33 @@ def test_a_typed_place_wins_over_old_coordinates(client: FlaskClient) -> None:
     page = soup(client, "/search?near=22903&lat=61.2&lon=-149.9&radius=25")
     assert "22903" in page.select_one("h1").get_text()
     assert page.select(".result")
+
+
+# Values a visitor may send, odd ones included: markup, the form cache's own stand-in marks.
+_VALUES = st.one_of(
+    st.sampled_from(
+        ("", "25", "mi", "km", "on", "detox", "outpatient", "medicaid", "buprenorphine", "banned")
+    ),
+    st.sampled_from(("regulated_kcpa", "<b>&\"'</b>", "\ue000near\ue000", "\ue000summary\ue000")),
+    st.text(max_size=6),
+)
+_NAMES = st.sampled_from(["near", "lat", "lon", "radius", "unit", "confirmed", "service", "law"])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    args=st.lists(st.tuples(_NAMES, _VALUES), max_size=8),
+    summary=st.one_of(st.none(), st.just(""), _VALUES),
+    lang=st.sampled_from(["en", "es"]),
+)
+def test_the_kept_search_form_is_the_form_drawn_afresh(
+    app: Flask, args: list[tuple[str, str]], summary: str | None, lang: str
+) -> None:
+    """The form is kept per language and shape with stand-ins for what was typed: filled in,
+    it must be what the macro draws for these very values, first time and from the cache."""
+    macros = app.jinja_env.get_template("_macros.html").module
+    with app.test_request_context("/search?" + urlencode([*args, ("lang", lang)])):
+        fresh = macros.draw_search_form(request.args, summary=summary)  # type: ignore[attr-defined]
+        kept = macros.search_form(request.args, summary=summary)  # type: ignore[attr-defined]
+        again = macros.search_form(request.args, summary=summary)  # type: ignore[attr-defined]
+    assert str(kept) == str(fresh) == str(again)

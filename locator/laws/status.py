@@ -9,6 +9,7 @@ last verified it and a confidence; rows the research marks unconfirmed say so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -22,6 +23,7 @@ from locator.errors import N_, NotFoundError
 from locator.laws.confidence import CONFIDENCE_WORDS
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.places.law_filter import LawStatus
+from locator.places.spatial import driver_sql
 from locator.places.states import all_states, state_name
 from locator.text import fold_place
 
@@ -228,18 +230,29 @@ class LocalRule:
 LocalIndex = dict[tuple[str, str], list[LocalRule]]
 
 
-def local_index(*, session: Session) -> LocalIndex:
-    """Index every city and county rule by (state, folded place or county name).
+def local_index(*, session: Session, states: Iterable[str] | None = None) -> LocalIndex:
+    """Index every city and county rule (of ``states`` only, if given) by (state, folded
+    place or county name).
 
     The rows are read on every call (so a change shows at once), but the index is rebuilt
     only when they differ from the last ones seen: every results page asks for it, and
-    loading ~90 rules through the ORM cost more than the page's search.
+    loading ~90 rules through the ORM cost more than the page's search. A results page asks
+    only for the states of its listings (a rule is looked up by its state).
     """
     sql = "SELECT state, place, county, kind, source_url, unconfirmed FROM local_restriction"
-    return _indexed(tuple(driver_rows(session.connection(), f"{sql} ORDER BY id")))
+    connection = session.connection()
+    if states is None:
+        return _indexed(tuple(driver_rows(connection, f"{sql} ORDER BY id")))
+    wanted = sorted(set(states))
+    if not wanted:
+        return {}
+    marks = ", ".join(f":s{n}" for n in range(len(wanted)))
+    where = driver_sql(connection.dialect.name, f"{sql} WHERE state IN ({marks}) ORDER BY id")
+    values = {f"s{n}": state for n, state in enumerate(wanted)}
+    return _indexed(tuple(driver_rows(connection, where, values)))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _indexed(rows: tuple[tuple[Any, ...], ...]) -> LocalIndex:
     index: LocalIndex = {}
     for state, place, county, kind, source_url, unconfirmed in rows:

@@ -12,8 +12,8 @@ from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
 from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.states import state_name
-from locator.web import errors, i18n, static
-from locator.web.fragments import FragmentCache, cached_fragment
+from locator.web import errors, i18n, jinja, static
+from locator.web.fragments import FragmentCache, cached_fragment, filled_search_form
 from locator.web.helpers import (
     args_with,
     chosen_outside,
@@ -26,7 +26,7 @@ from locator.web.helpers import (
 )
 from locator.web.json import OrjsonProvider
 from locator.web.law_context import law_statuses, local_law_rules
-from locator.web.results import facility_items
+from locator.web.results import facility_items, law_summary
 
 
 class RowIdConverter(IntegerConverter):
@@ -42,13 +42,20 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RowIdConverter
     app.json = OrjsonProvider(app)
     static.init_app(app)
+    jinja.init_app(app)
     Babel(app, locale_selector=i18n.choose_locale)
     i18n.init_app(app)
-    # The catalogue is looked up once per request (a fifth of the page; bench/pages.py).
+    # The catalogue is looked up once per request (a fifth of the page; bench/pages.py), and
+    # ``_``, ``gettext`` and ``ngettext`` are one call each (Jinja's wrappers were three).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda text, **values: i18n.request_translations().ugettext(text),
         lambda one, many, n, **values: i18n.request_translations().ungettext(one, many, n),
         newstyle=True,
+    )
+    app.jinja_env.globals.update(
+        _=i18n.template_gettext,
+        gettext=i18n.template_gettext,
+        ngettext=i18n.template_ngettext,
     )
     errors.init_app(app)
     app.extensions["fragment_cache"] = FragmentCache()
@@ -59,7 +66,9 @@ def init_app(app: Flask) -> None:
         findtreatment_url=FINDTREATMENT_URL,
         args_with=args_with,
         facility_items=facility_items,
+        law_summary=law_summary,
         cached_fragment=cached_fragment,
+        filled_search_form=filled_search_form,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,

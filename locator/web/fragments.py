@@ -13,13 +13,16 @@ with template auto-reload on (debug), every call draws afresh so edits show at o
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 FragmentKey = tuple[str, str, tuple[Hashable, ...]]
 
@@ -55,8 +58,63 @@ def cached_fragment(name: str, macro: Callable[..., Markup], *choices: object) -
 
     A choice is a string or a list of strings (such as the chosen filters).
     """
-    if current_app.jinja_env.auto_reload:
-        return macro(*choices)
     key = tuple(tuple(c) if isinstance(c, list) else c for c in choices)
+    return cached_markup(name, key, lambda: macro(*choices))
+
+
+def cached_markup(
+    name: str, key: tuple[Hashable, ...], draw: Callable[[], Markup], locale: str = ""
+) -> Markup:
+    """Return ``draw()``, drawn once per language and ``key``.
+
+    ``key`` must hold everything the markup depends on besides the language (``locale``,
+    the request's unless given).
+    """
+    if current_app.jinja_env.auto_reload:
+        return Markup(draw())  # noqa: S704 - a Jinja macro's output, escaped by Jinja
     cache: FragmentCache = current_app.extensions["fragment_cache"]
-    return cache.get((name, str(get_locale()), key), lambda: macro(*choices))
+    return cache.get((name, locale or str(get_locale()), key), draw)
+
+
+# What the search form shows of what was typed: drawn with these stand-ins (private-use
+# characters, which no page text holds and escaping keeps), then filled in in one pass.
+_TYPED = ("near", "lat", "lon", "radius")
+_HOLE = "\ue000{}\ue000"
+_HOLES = re.compile("\ue000(near|lat|lon|radius|summary)\ue000")
+
+
+def filled_search_form(
+    draw: Callable[..., Markup],
+    form: Any,
+    error: object = None,
+    field: str | None = None,
+    suggestions: Sequence[str] = (),
+    summary: str | None = None,
+) -> Markup:
+    """Draw the search form once per language and shape, then fill in the typed values.
+
+    The shape is all the form decides on: which of place, coordinates and distance were
+    given, the unit, the chosen filters and laws, the phone-confirmed box, whether a summary
+    line leads it. A form with an error sentence is drawn afresh.
+    """
+    if error or suggestions or not isinstance(form, MultiDict):
+        return draw(form, error=error, field=field, suggestions=suggestions, summary=summary)
+    typed = {name: str(escape(form[name])) for name in _TYPED if form.get(name)}
+    stand_in: MultiDict[str, str] = MultiDict()
+    for name in _TYPED:
+        if name in typed:
+            stand_in[name] = _HOLE.format(name)
+        elif name in form:  # given but empty: the distance then shows empty, not 25
+            stand_in[name] = form[name]
+    if "unit" in form:  # only compared: any other unit selects neither option
+        stand_in["unit"] = form["unit"] if form["unit"] in ("mi", "km") else "other"
+    stand_in.setlist("service", form.getlist("service"))
+    stand_in.setlist("law", form.getlist("law"))
+    if form.get("confirmed"):
+        stand_in["confirmed"] = "on"
+    if summary:
+        typed["summary"] = str(escape(summary))
+    shown = _HOLE.format("summary") if summary else summary
+    key = (tuple(stand_in.items(multi=True)), field, shown)
+    drawn = cached_markup("search-form", key, lambda: draw(stand_in, field=field, summary=shown))
+    return Markup(_HOLES.sub(lambda found: typed[found.group(1)], drawn))  # noqa: S704 - escaped

@@ -89,7 +89,17 @@ def format_distance(value: float | None, unit: str = "mi") -> str:
 def directions_url(*parts: str) -> str:
     """Return a map-directions link for an address (opens the phone's map app)."""
     address = ", ".join(p for p in parts if p)
-    return f"https://www.google.com/maps/dir/?api=1&destination={quote_plus(address)}"
+    # Every result has one: an ASCII address is quoted in one C call, as quote_plus does.
+    quoted = address.translate(_PLUS_QUOTED) if address.isascii() else quote_plus(address)
+    return f"https://www.google.com/maps/dir/?api=1&destination={quoted}"
+
+
+# What quote_plus makes of each ASCII character it does not keep as it is.
+_PLUS_QUOTED = {
+    code: "+" if code == 32 else f"%{code:02X}"
+    for code in range(128)
+    if not (chr(code).isalnum() or chr(code) in "_.-~")
+}
 
 
 def tel_href(phone: str) -> str:

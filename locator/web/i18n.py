@@ -15,6 +15,9 @@ from urllib.parse import quote, urlencode
 from babel.support import NullTranslations
 from flask import Flask, Response, g, request
 from flask_babel import get_locale, get_translations, gettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from locator.errors import Choices, LocatorError, Message, Term
 from locator.meetings.types import type_names_in
@@ -104,6 +107,32 @@ def request_translations() -> NullTranslations:
     if found is None:
         found = g._translations = get_translations()
     return found  # type: ignore[no-any-return]
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """Translate for a template: Jinja's newstyle ``_()``/``gettext()``, in one call.
+
+    Jinja's own goes through three calls and two context look-ups per string (about 40 on a
+    results page); this does what they do: translate, mark safe where the template escapes,
+    then always fill in ``%`` placeholders (so ``%%`` reads ``%`` with or without values).
+    """
+    found = request_translations().ugettext(string)
+    shown: str = Markup(found) if eval_ctx.autoescape else found  # noqa: S704 - as Jinja's
+    if not variables and "%" not in shown:
+        return shown  # what ``%`` would give back, without its escaping helper
+    return shown % variables
+
+
+@pass_eval_context
+def template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """Translate a count for a template: Jinja's newstyle ``ngettext()``, in one call."""
+    variables.setdefault("num", num)
+    found = request_translations().ungettext(singular, plural, num)
+    shown: str = Markup(found) if eval_ctx.autoescape else found  # noqa: S704 - as Jinja's
+    return shown % variables
 
 
 def localized_place(place: Place) -> Place:

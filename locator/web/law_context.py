@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import g
@@ -43,6 +44,21 @@ def local_law_index() -> LocalIndex:
         g.local_law_index = local_index(session=get_session())
     found: LocalIndex = g.local_law_index
     return found
+
+
+def local_law_index_for(states: Iterable[str]) -> LocalIndex:
+    """Return the city and county kratom rules of these states, indexed; read once per request.
+
+    A results page needs only its listings' states: a fraction of the rows.
+    """
+    if "local_law_index" in g:  # every rule is read already
+        whole: LocalIndex = g.local_law_index
+        return whole
+    wanted = frozenset(states)
+    read: dict[frozenset[str], LocalIndex] = g.setdefault("local_law_indexes", {})
+    if wanted not in read:
+        read[wanted] = local_index(session=get_session(), states=wanted)
+    return read[wanted]
 
 
 def law_statuses() -> dict[str, str]:

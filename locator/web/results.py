@@ -35,10 +35,11 @@ from locator.facilities.taxonomy import (
     categories_for_bits,
     category_mask,
 )
-from locator.laws.status import LocalIndex, local_rules_for
+from locator.laws.status import LocalIndex, LocalRule, local_rules_for
 from locator.web.confirmations import confirmation_line
+from locator.web.fragments import cached_markup
 from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
-from locator.web.law_context import law_statuses, local_law_index
+from locator.web.law_context import law_statuses, local_law_index_for
 
 # A row id no listing has (RowIdConverter allows up to 2**31 - 1): the page builds each link
 # once with it and puts every row's id in its place.
@@ -130,16 +131,22 @@ def facility_items(
     """
     if not page.hits:
         return Markup("")
+    locale = str(get_locale())
     parts = _PageParts(
-        words=_words(),
+        words=_words(locale),
         unit=page.query.unit,
-        detail=url_for("facilities.detail", facility_id=_SENTINEL),
-        report=url_for("reports.form", kind="facilities", listing_id=_SENTINEL),
+        detail=e(url_for("facilities.detail", facility_id=_SENTINEL)),
+        report=e(url_for("reports.form", kind="facilities", listing_id=_SENTINEL)),
         matched="".join(
             f'<li class="matched">{e(translate_label(c.label))}</li>' for c in _asked(page.query)
         ),
-        locale=str(get_locale()),
-        law_lines=_LawLines(law_badge, law_statuses(), local_law_index(), every_row=law_lines),
+        locale=locale,
+        law_lines=_LawLines(
+            law_badge,
+            law_statuses(),
+            local_law_index_for(hit.state for hit in page.hits),
+            every_row=law_lines,
+        ),
         confirmations=confirmations or {},
     )
     return Markup("".join(_row(hit, parts) for hit in page.hits))  # noqa: S704 - see _row
@@ -147,7 +154,7 @@ def facility_items(
 
 @dataclass(frozen=True, slots=True)
 class _PageParts:
-    """What every row of one page shares: words, link patterns, matched filters."""
+    """What every row of one page shares: words, escaped link patterns, matched filters."""
 
     words: dict[str, str]
     unit: str
@@ -179,14 +186,44 @@ class _LawLines:
             return ""
         rules = local_rules_for(self._index, hit.state, hit.city)
         if rules:
-            badge = str(self._badge(hit.state, self._statuses, rules))
+            badge = str(law_badge_markup(self._badge, hit.state, self._statuses, tuple(rules)))
         elif not self._every_row:
             return ""
         else:
             if hit.state not in self._by_state:
-                self._by_state[hit.state] = str(self._badge(hit.state, self._statuses, ()))
+                self._by_state[hit.state] = str(
+                    law_badge_markup(self._badge, hit.state, self._statuses)
+                )
             badge = self._by_state[hit.state]
         return f'<p class="law-line">{badge}</p>\n  '
+
+
+def law_badge_markup(
+    badge: LawBadge, state: str, statuses: dict[str, str], rules: tuple[LocalRule, ...] = ()
+) -> Markup:
+    """Return a state's law badge (with its local rules), drawn once per language and content.
+
+    The key holds all the badge shows: the state, its status as read this request and each
+    local rule, so a changed law draws a new badge at once.
+    """
+    key = (state, statuses.get(state), rules)
+    return cached_markup("law-badge", key, lambda: badge(state, statuses, rules))
+
+
+def law_summary(page: SearchPage, badge: LawBadge) -> Markup:
+    """Return the law badge of each state on the page, in order of first listing.
+
+    What ``hits|map(attribute='state')|reject('equalto', '')|unique`` gave in the template
+    (``unique`` compares case-insensitively), each badge followed by a space.
+    """
+    statuses = law_statuses()
+    states: dict[str, str] = {}
+    for hit in page.hits:
+        if hit.state != "":
+            states.setdefault(hit.state.lower(), hit.state)
+    return Markup(  # noqa: S704 - badges drawn by the Jinja macro, escaped there
+        "".join(f"{law_badge_markup(badge, state, statuses)} " for state in states.values())
+    )
 
 
 def _row(hit: FacilityHit, parts: _PageParts) -> str:
@@ -211,8 +248,8 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
         else ""
     )
     directions = e(directions_url(hit.street1, hit.city, hit.state, hit.zip))
-    detail = e(parts.detail.replace(_SENTINEL_TEXT, ident))
-    report = e(parts.report.replace(_SENTINEL_TEXT, ident))
+    detail = parts.detail.replace(_SENTINEL_TEXT, ident)  # escaped once a page: ids are digits
+    report = parts.report.replace(_SENTINEL_TEXT, ident)
     seen = hit.last_seen.isoformat()
     return (
         f'<li class="result" id="facility-{ident}" tabindex="-1"{coordinates}>\n'
@@ -251,12 +288,7 @@ def _asked(query: FacilityQuery) -> list[Category]:
     return sorted(found, key=lambda c: _GROUP_ORDER[c.group])  # stable: form order in a group
 
 
-def e(value: str) -> str:
-    """Escape text for HTML exactly as markupsafe (and so Jinja's autoescape) does.
-
-    A chain of replaces is four times quicker than ``str(escape(value))`` on the ~350 values
-    of a page, and gives the same entities (``&amp; &lt; &gt; &#34; &#39;``).
-    """
+def _replace_escape(value: str) -> str:
     return (
         value.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -264,6 +296,22 @@ def e(value: str) -> str:
         .replace('"', "&#34;")
         .replace("'", "&#39;")
     )
+
+
+try:  # markupsafe's own C escaping of plain text, without the Markup object around it
+    from markupsafe._speedups import _escape_inner as _fast_escape
+except ImportError:  # pragma: no cover - markupsafe without its C speedups
+    _fast_escape = _replace_escape
+
+
+def e(value: str) -> str:
+    """Escape text for HTML exactly as markupsafe (and so Jinja's autoescape) does.
+
+    markupsafe's C routine without the Markup wrapper (else a chain of replaces) is several
+    times quicker than ``str(escape(value))`` on the ~350 values of a page, and gives the
+    same entities (``&amp; &lt; &gt; &#34; &#39;``).
+    """
+    return _fast_escape(value)
 
 
 # The words every result repeats, translated (and escaped) once a page.
@@ -284,7 +332,9 @@ _WORDS = {
 }
 
 
-def _words() -> dict[str, str]:
+@lru_cache(maxsize=16)
+def _words(locale: str) -> dict[str, str]:
+    """Return the repeated words of ``locale`` (the request's), translated once a language."""
     return {key: e(translate_label(text)) for key, text in _WORDS.items()}
 
 
