@@ -12,7 +12,7 @@ from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
 from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.states import state_name
-from locator.web import errors, i18n, jinja, static
+from locator.web import errors, i18n, static
 from locator.web.fragments import FragmentCache, cached_fragment, filled_search_form
 from locator.web.helpers import (
     args_with,
@@ -42,7 +42,6 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RowIdConverter
     app.json = OrjsonProvider(app)
     static.init_app(app)
-    jinja.init_app(app)
     Babel(app, locale_selector=i18n.choose_locale)
     i18n.init_app(app)
     # The catalogue is looked up once per request (a fifth of the page; bench/pages.py), and

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from locator.admin.confirmations import LastConfirmation
 from locator.errors import N_
@@ -288,30 +288,9 @@ def _asked(query: FacilityQuery) -> list[Category]:
     return sorted(found, key=lambda c: _GROUP_ORDER[c.group])  # stable: form order in a group
 
 
-def _replace_escape(value: str) -> str:
-    return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&#34;")
-        .replace("'", "&#39;")
-    )
-
-
-try:  # markupsafe's own C escaping of plain text, without the Markup object around it
-    from markupsafe._speedups import _escape_inner as _fast_escape
-except ImportError:  # pragma: no cover - markupsafe without its C speedups
-    _fast_escape = _replace_escape
-
-
 def e(value: str) -> str:
-    """Escape text for HTML exactly as markupsafe (and so Jinja's autoescape) does.
-
-    markupsafe's C routine without the Markup wrapper (else a chain of replaces) is several
-    times quicker than ``str(escape(value))`` on the ~350 values of a page, and gives the
-    same entities (``&amp; &lt; &gt; &#34; &#39;``).
-    """
-    return _fast_escape(value)
+    """Escape text for HTML exactly as Jinja's autoescape does (markupsafe's C routine)."""
+    return str(escape(value))
 
 
 # The words every result repeats, translated (and escaped) once a page.
