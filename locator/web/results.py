@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from locator.admin.confirmations import LastConfirmation
 from locator.errors import N_
@@ -289,8 +289,18 @@ def _asked(query: FacilityQuery) -> list[Category]:
 
 
 def e(value: str) -> str:
-    """Escape text for HTML exactly as Jinja's autoescape does (markupsafe's C routine)."""
-    return str(escape(value))
+    """Escape text for HTML exactly as markupsafe (and so Jinja's autoescape) does.
+
+    Five C-level replaces, without the Markup object ``str(escape(value))`` builds and drops:
+    about half the time on the ~200 values of a page (a test holds it to markupsafe's output).
+    """
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
 # The words every result repeats, translated (and escaped) once a page.
