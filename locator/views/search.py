@@ -20,7 +20,7 @@ from locator.web.helpers import args_with
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
 from locator.web.results import asked_labels, beyond_empty
-from locator.web.session import current_settings, get_session
+from locator.web.session import current_settings, get_session, reads_only
 
 bp = Blueprint("search", __name__)
 
@@ -34,6 +34,7 @@ def home() -> str:
 
 
 @bp.get("/search")
+@reads_only
 def results() -> tuple[str, int] | str | Response:
     """Search facilities near a place; a bad value re-shows the form with a sentence."""
     if not (request.args.get("near") or request.args.get("lat")):
