@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from locator.db import driver_rows
 from locator.errors import N_, BadQueryError
 from locator.models import Facility, PhoneConfirmation, ProblemReport
-from locator.places.spatial import driver_sql
+from locator.places.spatial import driver_sql, in_list
 
 MAX_NOTE = 500
 MAX_WAIT_DAYS = 365
@@ -173,8 +173,8 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     # answer asks, and SQLAlchemy's select() and result rows (even as columns, not entities)
     # cost a quarter of an API search (bench/request_profile.py).
     connection = session.connection()
-    sql = _latest_sql(connection.dialect.name, len(wanted))
-    values = {f"i{n}": facility_id for n, facility_id in enumerate(wanted)}
+    marks, values = in_list("i", wanted)
+    sql = _latest_sql(connection.dialect.name, marks)
     found: dict[int, LastConfirmation] = {}
     for facility_id, called_on, outcome, wait_days, confirmed in driver_rows(
         connection, sql, values
@@ -186,8 +186,7 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
 
 
 @lru_cache(maxsize=64)
-def _latest_sql(dialect: str, count: int) -> str:
-    marks = ", ".join(f":i{n}" for n in range(count))  # placeholders only, never values
+def _latest_sql(dialect: str, marks: str) -> str:
     where = f"WHERE facility_id IN ({marks}) ORDER BY called_on, id"
     columns = "facility_id, called_on, outcome, wait_days, confirmed"
     return driver_sql(dialect, f"SELECT {columns} FROM phone_confirmation {where}")  # noqa: S608

@@ -23,7 +23,7 @@ from locator.errors import N_, NotFoundError
 from locator.laws.confidence import CONFIDENCE_WORDS
 from locator.models import FederalAction, LawHistory, LocalRestriction, StateLaw
 from locator.places.law_filter import LawStatus
-from locator.places.spatial import driver_sql
+from locator.places.spatial import driver_sql, in_list
 from locator.places.states import all_states, state_name
 from locator.text import fold_place
 
@@ -246,9 +246,8 @@ def local_index(*, session: Session, states: Iterable[str] | None = None) -> Loc
     wanted = sorted(set(states))
     if not wanted:
         return {}
-    marks = ", ".join(f":s{n}" for n in range(len(wanted)))
+    marks, values = in_list("s", wanted)
     where = driver_sql(connection.dialect.name, f"{sql} WHERE state IN ({marks}) ORDER BY id")
-    values = {f"s{n}": state for n, state in enumerate(wanted)}
     return _indexed(tuple(driver_rows(connection, where, values)))
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -131,6 +132,12 @@ def driver_sql(dialect: str, sql: str) -> str:
     if dialect == "sqlite":
         return sql  # sqlite3 takes :name parameters as they are
     return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """Return an IN list's placeholders (``:name0, :name1``) and their values, to bind."""
+    marks = ", ".join(f":{name}{n}" for n in range(len(values)))  # placeholders, never values
+    return marks, {f"{name}{n}": value for n, value in enumerate(values)}
 
 
 @lru_cache(maxsize=1024)
