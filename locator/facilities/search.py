@@ -340,18 +340,29 @@ def count_matches(*, session: Session, query: FacilityQuery) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+# Where the converted columns sit in a page row (dot, *HIT_FIELDS[, codes]).
+_AT = {name: n + 1 for n, name in enumerate(HIT_FIELDS)}
+_LAT, _LON, _TYPES = _AT["latitude"], _AT["longitude"], _AT["facility_types"]
+_APPROXIMATE, _KNOWN, _SEEN = _AT["location_approximate"], _AT["services_known"], _AT["last_seen"]
+_END = 1 + len(HIT_FIELDS)
+
+
 def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
-    """Turn one page row (dot, *HIT_FIELDS[, codes]) into a FacilityHit, by name."""
-    values: dict[str, Any] = dict(zip(HIT_FIELDS, row[1 : 1 + len(HIT_FIELDS)], strict=True))
-    lat, lon = values["latitude"], values["longitude"]
+    """Turn one page row (dot, *HIT_FIELDS[, codes]) into a FacilityHit, by position.
+
+    A page builds 25 (and the API's nearest-outside search more): a dict by name per row was
+    a tenth of a search API answer (bench/load.sh).
+    """
+    values = list(row[1:_END])
+    lat, lon = row[_LAT], row[_LON]
     distance = None
     if lat is not None and lon is not None:
         distance = from_km(haversine_km_raw(origin.lat, origin.lon, lat, lon), unit)
-    values["facility_types"] = tuple(t for t in values["facility_types"].split(",") if t)
-    values["location_approximate"] = bool(values["location_approximate"])
-    values["services_known"] = bool(values["services_known"])
-    if isinstance(values["last_seen"], str):  # SQLite gives dates back as text to raw SQL
-        values["last_seen"] = date.fromisoformat(values["last_seen"])
+    values[_TYPES - 1] = tuple(t for t in row[_TYPES].split(",") if t)
+    values[_APPROXIMATE - 1] = bool(row[_APPROXIMATE])
+    values[_KNOWN - 1] = bool(row[_KNOWN])
+    if isinstance(row[_SEEN], str):  # SQLite gives dates back as text to raw SQL
+        values[_SEEN - 1] = date.fromisoformat(row[_SEEN])
     codes = row[-1] if with_codes else None
     found = frozenset(codes.split(",")) if codes else frozenset()
-    return FacilityHit(**values, distance=distance, codes=found)
+    return FacilityHit(*values, distance=distance, codes=found)

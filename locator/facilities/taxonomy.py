@@ -245,6 +245,14 @@ def categories_for_bits(lo: int, hi: int, group: str | None = None) -> list[str]
     return list(_labels_for_bits(lo, hi, group))
 
 
+def category_labels(lo: int, hi: int) -> tuple[str, ...]:
+    """Return the labels of every category whose bits are set, shared and never to be changed.
+
+    For JSON answers (a tuple is written as a list): no copy per listing.
+    """
+    return _labels_for_bits(lo, hi, None)
+
+
 @lru_cache(maxsize=8192)
 def _labels_for_bits(lo: int, hi: int, group: str | None) -> tuple[str, ...]:
     # Facilities share a few thousand service combinations; a results page asks twice per

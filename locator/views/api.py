@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
+from werkzeug.datastructures import iter_multi_items
 
-from locator.admin.confirmations import latest_for, recently_confirmed_first
+from locator.admin.confirmations import LastConfirmation, latest_for, recently_confirmed_first
 from locator.facilities.detail import facility_codes
 from locator.facilities.search import FacilityHit, SearchPage, find_nearby
-from locator.facilities.taxonomy import CATEGORIES, GROUPS, categories_for_bits
+from locator.facilities.taxonomy import CATEGORIES, GROUPS, category_labels
 from locator.meetings.coverage import coverage_json
 from locator.models import Facility
 from locator.notices import API_DISCLAIMER, FINDTREATMENT_URL, NO_RESULTS_ADVICE
@@ -22,7 +24,7 @@ from locator.web.coverage import coverage_cache
 from locator.web.helpers import args_with
 from locator.web.hosts import external_url
 from locator.web.i18n import localized_place, request_translations
-from locator.web.law_context import law_status_json
+from locator.web.law_context import law_status_json, law_statuses
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
 from locator.web.session import current_settings, get_session, reads_only
@@ -69,7 +71,7 @@ def _beyond_json(page: SearchPage) -> dict[str, Any]:
         latest_for(session=get_session(), ids=[h.id for h in beyond.nearest.hits])
     )
     return {
-        "nearest_outside_radius": [_hit_json(hit, unit) for hit in beyond.nearest.hits],
+        "nearest_outside_radius": _hits_json(beyond.nearest.hits, unit),
         "none_anywhere": beyond.none_anywhere,
         "larger_radius": beyond.wider,
         "advice": [gettext(text) for text in NO_RESULTS_ADVICE],
@@ -132,12 +134,11 @@ def coverage() -> Response:
 
 def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
     query = page.query
-    args: dict[str, Any] = args_with(request.args)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if page.has_next:
-        links["next"] = url_for("api.facilities", **{**args, "page": query.page + 1})
+        links["next"] = _page_link(query.page + 1)
     if query.page > 1:
-        links["prev"] = url_for("api.facilities", **{**args, "page": query.page - 1})
+        links["prev"] = _page_link(query.page - 1)
     return {
         "origin": {
             "label": place.label,
@@ -159,34 +160,77 @@ def _page_json(page: SearchPage, place: Place) -> dict[str, Any]:
         "per_page": query.per_page,
         "pages": page.pages,
         "links": links,
-        "results": [_hit_json(hit, query.unit) for hit in page.hits],
+        "results": _hits_json(page.hits, query.unit),
         # The request's catalogue, looked up once: Flask-Babel's gettext chose the locale
         # again, a tenth of this view's time (bench/request_profile.py).
         "disclaimer": request_translations().ugettext(API_DISCLAIMER),
     }
 
 
-def _hit_json(hit: FacilityHit, unit: str) -> dict[str, Any]:
-    distance = None if hit.distance is None else round(hit.distance, 2)
-    return {"id": hit.id, "distance": distance, "unit": unit, **_listing_json(hit, hit.codes)}
+# What url_for does with the query arguments it does not route on (werkzeug's own encoding,
+# the characters a URL's query may hold unescaped); building the route once per link with
+# every argument was a twentieth of an answer (bench/load.sh).
+QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def _page_link(number: int) -> str:
+    """Return this search's URL at another page, as url_for writes it."""
+    items = iter_multi_items(args_with(request.args, page=number))
+    return f"{url_for('api.facilities')}?{urlencode(list(items), safe=QUERY_SAFE)}"
+
+
+def _hits_json(hits: list[FacilityHit], unit: str) -> list[dict[str, Any]]:
+    """Return the results as the API writes them, the per-request look-ups done once."""
+    shared = _Shared.of_request()
+    return [
+        {
+            "id": hit.id,
+            "distance": None if hit.distance is None else round(hit.distance, 2),
+            "unit": unit,
+            **_listing_json(hit, hit.codes, shared),
+        }
+        for hit in hits
+    ]
 
 
 def _facility_json(row: Facility, codes: frozenset[str]) -> dict[str, Any]:
-    return {"id": row.id, "active": row.active, **_listing_json(row, codes)}
+    shared = _Shared.of_request()
+    return {"id": row.id, "active": row.active, **_listing_json(row, codes, shared)}
 
 
 def facility_url(facility_id: int | None) -> str:
     """Return a facility page's URL, the route built once per request (25 per answer)."""
+    return f"{_facility_url_prefix()}{facility_id}"
+
+
+def _facility_url_prefix() -> str:
     prefix: str | None = g.get("facility_url_prefix")
     if prefix is None:
         prefix = external_url("facilities.detail", facility_id=1).removesuffix("1")
         g.facility_url_prefix = prefix
-    return f"{prefix}{facility_id}"
+    return prefix
 
 
-def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every listing of one answer reads, looked up once (not once per listing)."""
+
+    url_prefix: str
+    statuses: dict[str, str]  # state -> kratom-law status
+    confirmations: dict[int, LastConfirmation]
+
+    @classmethod
+    def of_request(cls) -> _Shared:
+        return cls(_facility_url_prefix(), law_statuses(), g.get("confirmations", {}))
+
+
+def _listing_json(
+    item: FacilityHit | Facility, codes: frozenset[str], shared: _Shared
+) -> dict[str, Any]:
     """Return the fields a search result and a facility record share."""
     types = item.facility_types
+    state = item.state
+    confirmation = shared.confirmations.get(item.id)  # type: ignore[arg-type]
     return {
         "name": item.name,
         "name2": item.name2,
@@ -194,7 +238,7 @@ def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[s
             "street1": item.street1,
             "street2": item.street2,
             "city": item.city,
-            "state": item.state,
+            "state": state,
             "zip": item.zip,
         },
         "phone": item.phone or None,
@@ -207,22 +251,22 @@ def _listing_json(item: FacilityHit | Facility, codes: frozenset[str]) -> dict[s
         "facility_types": [t for t in (types.split(",") if isinstance(types, str) else types) if t],
         "services_known": item.services_known,
         "services": sorted(codes),
-        "categories": categories_for_bits(item.service_bits_lo, item.service_bits_hi),
+        "categories": category_labels(item.service_bits_lo, item.service_bits_hi),
         "source": {
             "name": item.source,
             "note": item.source_note,
             "last_seen": item.last_seen.isoformat(),
         },
-        "url": facility_url(item.id),
-        "state_law": law_status_json(item.state, item.city, getattr(item, "county", "")),
-        "last_confirmation": _confirmation_json(item.id),
+        "url": f"{shared.url_prefix}{item.id}",
+        # A state without a status answers None without the look-up.
+        "state_law": (
+            law_status_json(state, item.city, getattr(item, "county", ""))
+            if state in shared.statuses
+            else None
+        ),
+        # The latest phone confirmation: date, outcome, services confirmed (never who called).
+        "last_confirmation": None if confirmation is None else confirmation.as_json(),
     }
-
-
-def _confirmation_json(facility_id: int | None) -> dict[str, Any] | None:
-    """The latest phone confirmation: date, outcome, services confirmed (never who called)."""
-    found = g.get("confirmations", {}).get(facility_id)
-    return None if found is None else found.as_json()
 
 
 def _today() -> date:
