@@ -221,6 +221,8 @@ def recently_confirmed_first(
     Only ties move: the order by distance (to the hundredth shown) is kept.
     """
     since = today - timedelta(days=RECENT_DAYS)
+    if not latest:  # no calls: the order by distance shown alone, as below, more cheaply
+        return sorted(hits, key=_shown_distance)
 
     def key(hit: Any) -> tuple[float, int]:
         distance = hit.distance
@@ -229,3 +231,8 @@ def recently_confirmed_first(
         return (float("inf") if distance is None else round(distance, 2), 0 if recent else 1)
 
     return sorted(hits, key=key)
+
+
+def _shown_distance(hit: Any) -> float:
+    distance = hit.distance
+    return float("inf") if distance is None else round(distance, 2)

@@ -28,6 +28,7 @@ LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language names itself in the switch, so a reader finds theirs whatever is shown.
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+VARY = ("Cookie", "Accept-Language")
 
 
 def offered_languages() -> list[str]:
@@ -57,7 +58,10 @@ def remember_language(response: Response) -> Response:
             LANG_COOKIE, str(asked), max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True
         )
     # Pages differ by language, so caches must not hand one visitor's language to another.
-    response.vary.update(("Cookie", "Accept-Language"))
+    if "Vary" in response.headers:
+        response.vary.update(VARY)
+    else:  # what the update writes, without parsing and writing back a header set
+        response.headers["Vary"] = ", ".join(VARY)
     return response
 
 
