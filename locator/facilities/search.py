@@ -358,7 +358,7 @@ def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
     distance = None
     if lat is not None and lon is not None:
         distance = from_km(haversine_km_raw(origin.lat, origin.lon, lat, lon), unit)
-    values[_TYPES - 1] = tuple(t for t in row[_TYPES].split(",") if t)
+    values[_TYPES - 1] = tuple(filter(None, row[_TYPES].split(",")))  # no empty codes
     values[_APPROXIMATE - 1] = bool(row[_APPROXIMATE])
     values[_KNOWN - 1] = bool(row[_KNOWN])
     if isinstance(row[_SEEN], str):  # SQLite gives dates back as text to raw SQL

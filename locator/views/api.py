@@ -248,7 +248,7 @@ def _listing_json(
         "latitude": item.latitude,
         "longitude": item.longitude,
         "location_approximate": item.location_approximate,
-        "facility_types": [t for t in (types.split(",") if isinstance(types, str) else types) if t],
+        "facility_types": list(filter(None, types.split(",") if isinstance(types, str) else types)),
         "services_known": item.services_known,
         "services": sorted(codes),
         "categories": category_labels(item.service_bits_lo, item.service_bits_hi),
