@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from locator.admin.confirmations import latest_for
+from locator.models import LocalRestriction, PhoneConfirmation
+from locator.web.law_context import law_status_json
+from tests.utils.laws import set_law
 
 
 def test_facilities_near_a_place_with_distances(client: FlaskClient) -> None:
@@ -129,3 +138,63 @@ def test_a_one_word_city_answers_with_the_biggest_and_names_the_others(
 def test_the_origin_note_is_in_the_asked_language(client: FlaskClient) -> None:
     origin = client.get("/api/v1/facilities?near=Miami&lang=es").get_json()["origin"]
     assert origin["note"].startswith("Se muestra Miami, FL, el mayor")
+
+
+def test_the_listing_reads_of_the_search_agree_with_their_own_lookups(app: Flask) -> None:
+    """The search reads each listing's law status, local rules and latest call in its own
+    statement (facilities.search.listing_columns); they must say what the per-request reads
+    say, and a change must show in the next answer (nothing is kept between requests)."""
+    engine = app.extensions["engine"]
+    client = app.test_client()
+    near = "/api/v1/facilities?near=22903&radius=25"
+    first = client.get(near).get_json()["results"]
+    ids = [r["id"] for r in first[:3]]
+    today = datetime.now(UTC).date()
+    with Session(engine) as session:
+        for n, facility_id in enumerate(ids):  # same-day calls: the later entry is the latest
+            for outcome in ("no_answer", "wait_list", "accepting")[: n + 1]:
+                wait = 7 if outcome == "wait_list" else None
+                session.add(
+                    PhoneConfirmation(
+                        facility_id=facility_id,
+                        called_on=today - timedelta(days=n),
+                        outcome=outcome,
+                        wait_days=wait,
+                        confirmed=["OP"] if outcome == "accepting" else [],
+                        username="x",
+                    )
+                )
+        session.add(
+            PhoneConfirmation(
+                facility_id=ids[0],
+                called_on=today - timedelta(days=30),
+                outcome="closed",
+                username="x",
+            )
+        )
+        state, city = first[0]["address"]["state"], first[0]["address"]["city"]
+        session.add(LocalRestriction(state=state, place=city, kind="ban", source_url="https://x"))
+        session.commit()
+    set_law(engine, state, status="banned")
+    with app.test_request_context(near):
+        with Session(engine) as session:
+            latest = latest_for(session=session, ids=ids)
+        expected = {
+            r["id"]: law_status_json(r["address"]["state"], r["address"]["city"]) for r in first
+        }
+    answer = client.get(near).get_json()["results"]
+    assert [r["id"] for r in answer] == [r["id"] for r in first]
+    for result in answer:
+        call = latest.get(result["id"])
+        assert result["last_confirmation"] == (None if call is None else call.as_json())
+        assert result["state_law"] == expected[result["id"]]
+    assert answer[0]["last_confirmation"]["outcome"] == "no_answer"
+    assert answer[1]["last_confirmation"]["outcome"] == "wait_list"
+    assert answer[2]["last_confirmation"]["services_confirmed"] == ["OP"]
+    assert answer[0]["state_law"]["status"] == "banned"
+    assert answer[0]["state_law"]["local"][0]["kind"] == "ban"
+    set_law(engine, state, status="unregulated")  # a review changes the law: shown at once
+    again = client.get(near).get_json()["results"]
+    assert {r["state_law"]["status"] for r in again if r["address"]["state"] == state} == {
+        "unregulated"
+    }

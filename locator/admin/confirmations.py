@@ -185,6 +185,17 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     return found
 
 
+def call_of(value: Any) -> LastConfirmation | None:
+    """Read a latest call as the search statement gives it (facilities.search.listing_columns):
+    a JSON array of date, outcome, wait and services confirmed, or None without a call."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite gives JSON back as text
+        value = json.loads(value)
+    called_on, outcome, wait_days, confirmed = value
+    return LastConfirmation(date.fromisoformat(called_on), outcome, wait_days, tuple(confirmed))
+
+
 @lru_cache(maxsize=64)
 def _latest_sql(dialect: str, marks: str) -> str:
     where = f"WHERE facility_id IN ({marks}) ORDER BY called_on, id"

@@ -96,6 +96,38 @@ class FacilityQuery:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class ListingExtras:
+    """What the search API shows beside a listing, read in the page's own statement.
+
+    One statement each (the law statuses, the city and county rules, the latest phone calls)
+    were three of a search's five round trips (bench/load.sh).
+    """
+
+    law_status: str | None  # the state's kratom-law status (state_law), None without a row
+    local_rules: bool  # whether the state has any city or county rule (local_restriction)
+    last_call: Any  # the latest phone call as the database writes it (admin/confirmations)
+
+
+def listing_columns(dialect: str) -> tuple[str, ...]:
+    """Return the SQL columns of :class:`ListingExtras`, on the alias ``t``.
+
+    The latest call is the one ``admin.confirmations.latest_for`` keeps: by call date, then
+    entry (on the index ix_phone_confirmation_facility), as a JSON array of its fields.
+    """
+    call = (
+        "json_array(c.called_on, c.outcome, c.wait_days, json(c.confirmed))"
+        if dialect == "sqlite"
+        else "json_build_array(c.called_on, c.outcome, c.wait_days, c.confirmed)"
+    )
+    return (
+        "(SELECT l.status FROM state_law l WHERE l.state = t.state) AS law_status",
+        "EXISTS (SELECT 1 FROM local_restriction r WHERE r.state = t.state) AS local_rules",
+        f"(SELECT {call} FROM phone_confirmation c "  # noqa: S608 - constants only
+        "WHERE c.facility_id = t.id ORDER BY c.called_on DESC, c.id DESC LIMIT 1) AS last_call",
+    )
+
+
 @dataclass(slots=True)
 class FacilityHit:
     """One facility in a result list, with its distance from the origin."""
@@ -143,6 +175,8 @@ class SearchPage:
     total: int
     total_exact: bool = True
     has_more: bool | None = None
+    # Each hit's ListingExtras by facility id, when the search was asked ``with_listing``.
+    listings: dict[int, ListingExtras] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -163,33 +197,52 @@ class SearchPage:
 HIT_FIELDS = tuple(f.name for f in fields(FacilityHit) if f.name not in ("distance", "codes"))
 
 
-def find_nearby(*, session: Session, query: FacilityQuery, with_codes: bool = False) -> SearchPage:
+def find_nearby(
+    *, session: Session, query: FacilityQuery, with_codes: bool = False, with_listing: bool = False
+) -> SearchPage:
     """Return one page of active facilities matching ``query``, nearest first.
 
     Category badges come from the service bits; ``with_codes`` also loads every service code
-    of the page's facilities (the API lists them; the result page does not need them).
+    of the page's facilities (the API lists them; the result page does not need them), and
+    ``with_listing`` each one's :class:`ListingExtras`, in the same statement.
     """
     connection = session.connection()
+    shape = _Extras(with_codes, with_listing)
     if query.radius is None:  # a whole state, or anywhere: read it all, the total is exact
-        rows = _page_rows(connection, query, with_codes=with_codes)
+        rows = _page_rows(connection, query, shape)
         total = int(rows[0][0]) if rows else 0
         if not rows and query.page > 1:
             total = count_matches(session=session, query=query)
-        hits = [_hit(row[1:], query.origin, query.unit, with_codes) for row in rows]
-        return SearchPage(query=query, hits=hits, total=total)
-    found = _nearest(connection, query, with_codes=with_codes)
-    hits = [_hit(row, query.origin, query.unit, with_codes) for row in found.rows]
+        hits = [_hit(row[1:], query.origin, query.unit, shape) for row in rows]
+        listings = _listings(hits, [row[1:] for row in rows], shape)
+        return SearchPage(query=query, hits=hits, total=total, listings=listings)
+    found = _nearest(connection, query, shape)
+    hits = [_hit(row, query.origin, query.unit, shape) for row in found.rows]
     if not hits and query.page > 1:  # past the end: say exactly how many there were
         return SearchPage(query, hits, count_matches(session=session, query=query))
     total, exact = _total(connection, query, found)
-    return SearchPage(query, hits, total, total_exact=exact, has_more=found.more)
+    listings = _listings(hits, found.rows, shape)
+    return SearchPage(query, hits, total, exact, found.more, listings)
 
 
-def _nearest(connection: Connection, query: FacilityQuery, *, with_codes: bool) -> NearestPage:
-    """Return the page's rows nearest first: (dot, *HIT_FIELDS[, codes])."""
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """Which columns a page row carries after HIT_FIELDS."""
+
+    codes: bool = False
+    listing: bool = False
+
+    def columns(self, dialect: str) -> tuple[str, ...]:
+        codes = aggregate_codes(dialect, "facility_service", "facility_id")
+        listing = listing_columns(dialect) if self.listing else ()
+        return ((codes,) if self.codes else ()) + listing
+
+
+def _nearest(connection: Connection, query: FacilityQuery, shape: _Extras) -> NearestPage:
+    """Return the page's rows nearest first: (dot, *HIT_FIELDS, *extras)."""
     conditions, filters = facility_conditions(query)
-    codes = aggregate_codes(connection.dialect.name, "facility_service", "facility_id")
-    ranked = RankedQuery("facility", conditions, HIT_FIELDS, (codes,) if with_codes else ())
+    extra = shape.columns(connection.dialect.name)
+    ranked = RankedQuery("facility", conditions, HIT_FIELDS, extra)
     return nearest_page(
         connection,
         ranked,
@@ -319,13 +372,13 @@ def _category_conditions(keys: tuple[str, ...]) -> list[str]:
     return conditions
 
 
-def _page_rows(connection: Connection, query: FacilityQuery, *, with_codes: bool) -> list[Any]:
-    """Return the page's rows: (total, dot, *HIT_FIELDS[, codes]), nearest first."""
+def _page_rows(connection: Connection, query: FacilityQuery, shape: _Extras) -> list[Any]:
+    """Return the page's rows: (total, dot, *HIT_FIELDS, *extras), nearest first."""
     conditions, filters = facility_conditions(query)
-    codes = aggregate_codes(connection.dialect.name, "facility_service", "facility_id")
+    extra = shape.columns(connection.dialect.name)
     return ranked_page(
         connection,
-        RankedQuery("facility", conditions, HIT_FIELDS, (codes,) if with_codes else ()),
+        RankedQuery("facility", conditions, HIT_FIELDS, extra),
         query.origin,
         None if query.radius is None else to_km(query.radius, query.unit),
         limit=query.per_page,
@@ -336,7 +389,7 @@ def _page_rows(connection: Connection, query: FacilityQuery, *, with_codes: bool
 
 def count_matches(*, session: Session, query: FacilityQuery) -> int:
     """Count every facility the query matches (used past the last page)."""
-    rows = _page_rows(session.connection(), replace(query, page=1, per_page=1), with_codes=False)
+    rows = _page_rows(session.connection(), replace(query, page=1, per_page=1), _Extras())
     return int(rows[0][0]) if rows else 0
 
 
@@ -347,8 +400,8 @@ _APPROXIMATE, _KNOWN, _SEEN = _AT["location_approximate"], _AT["services_known"]
 _END = 1 + len(HIT_FIELDS)
 
 
-def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
-    """Turn one page row (dot, *HIT_FIELDS[, codes]) into a FacilityHit, by position.
+def _hit(row: Any, origin: Point, unit: Unit, shape: _Extras) -> FacilityHit:
+    """Turn one page row (dot, *HIT_FIELDS, *extras) into a FacilityHit, by position.
 
     A page builds 25 (and the API's nearest-outside search more): a dict by name per row was
     a tenth of a search API answer (bench/load.sh).
@@ -363,6 +416,17 @@ def _hit(row: Any, origin: Point, unit: Unit, with_codes: bool) -> FacilityHit:
     values[_KNOWN - 1] = bool(row[_KNOWN])
     if isinstance(row[_SEEN], str):  # SQLite gives dates back as text to raw SQL
         values[_SEEN - 1] = date.fromisoformat(row[_SEEN])
-    codes = row[-1] if with_codes else None
+    codes = row[_END] if shape.codes else None
     found = frozenset(codes.split(",")) if codes else frozenset()
-    return FacilityHit(*values, distance=distance, codes=found)
+    values += (distance, found)
+    return FacilityHit(*values)
+
+
+def _listings(hits: list[FacilityHit], rows: Any, shape: _Extras) -> dict[int, ListingExtras]:
+    """Return each hit's ListingExtras from its row's last columns (none unless asked)."""
+    if not shape.listing:
+        return {}
+    return {
+        hit.id: ListingExtras(row[-3], bool(row[-2]), row[-1])
+        for hit, row in zip(hits, rows, strict=True)
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,9 +13,14 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, request, 
 from flask_babel import gettext
 from werkzeug.datastructures import iter_multi_items
 
-from locator.admin.confirmations import LastConfirmation, latest_for, recently_confirmed_first
+from locator.admin.confirmations import (
+    LastConfirmation,
+    call_of,
+    latest_for,
+    recently_confirmed_first,
+)
 from locator.facilities.detail import facility_codes
-from locator.facilities.search import FacilityHit, SearchPage, find_nearby
+from locator.facilities.search import FacilityHit, ListingExtras, SearchPage, find_nearby
 from locator.facilities.taxonomy import CATEGORIES, GROUPS, category_labels
 from locator.meetings.coverage import coverage_json
 from locator.models import Facility
@@ -24,7 +30,7 @@ from locator.web.coverage import coverage_cache
 from locator.web.helpers import args_with
 from locator.web.hosts import external_url
 from locator.web.i18n import localized_place, request_translations
-from locator.web.law_context import law_status_json, law_statuses
+from locator.web.law_context import law_json, law_status_json, law_statuses
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
 from locator.web.session import current_settings, get_session, reads_only
@@ -39,8 +45,9 @@ def facilities() -> Response:
     found = parse_search(
         request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
-    page = find_nearby(session=get_session(), query=found.query, with_codes=True)
-    latest = latest_for(session=get_session(), ids=[hit.id for hit in page.hits])
+    page = find_nearby(session=get_session(), query=found.query, with_codes=True, with_listing=True)
+    latest = _latest_calls(page)
+    g.listings = page.listings
     page = replace(page, hits=recently_confirmed_first(page.hits, latest, _today()))
     g.confirmations = latest
     body = _page_json(page, localized_place(found.place))
@@ -48,6 +55,16 @@ def facilities() -> Response:
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer
     # (a sixth of its time went to the json module; bench/load.sh).
     return Response(orjson.dumps(body), mimetype="application/json")
+
+
+def _latest_calls(page: SearchPage) -> dict[int, LastConfirmation]:
+    """Return each hit's latest phone call, read with the page (``with_listing``)."""
+    found = {}
+    for facility_id, listing in page.listings.items():
+        call = call_of(listing.last_call)
+        if call is not None:
+            found[facility_id] = call
+    return found
 
 
 def _beyond_json(page: SearchPage) -> dict[str, Any]:
@@ -175,8 +192,9 @@ QUERY_SAFE = "!$'()*,/:;?@"
 
 def _page_link(number: int) -> str:
     """Return this search's URL at another page, as url_for writes it."""
-    items = iter_multi_items(args_with(request.args, page=number))
-    return f"{url_for('api.facilities')}?{urlencode(list(items), safe=QUERY_SAFE)}"
+    args: Mapping[str, Any] = args_with(request.args, page=number)  # page is an int
+    items: list[tuple[str, Any]] = list(iter_multi_items(args))
+    return f"{url_for('api.facilities')}?{urlencode(items, safe=QUERY_SAFE)}"
 
 
 def _hits_json(hits: list[FacilityHit], unit: str) -> list[dict[str, Any]]:
@@ -216,12 +234,23 @@ class _Shared:
     """What every listing of one answer reads, looked up once (not once per listing)."""
 
     url_prefix: str
-    statuses: dict[str, str]  # state -> kratom-law status
     confirmations: dict[int, LastConfirmation]
+    listings: dict[int, ListingExtras]  # what the search read beside its hits
 
     @classmethod
     def of_request(cls) -> _Shared:
-        return cls(_facility_url_prefix(), law_statuses(), g.get("confirmations", {}))
+        return cls(_facility_url_prefix(), g.get("confirmations", {}), g.get("listings", {}))
+
+
+def _law_json(item: FacilityHit | Facility, shared: _Shared) -> dict[str, Any] | None:
+    """Return a listing's kratom-law badge: from the search's own row when it read one."""
+    state = item.state
+    listing = shared.listings.get(item.id)  # type: ignore[arg-type]
+    if listing is not None:
+        return law_json(state, listing.law_status, item.city, local_rules=listing.local_rules)
+    if state not in law_statuses():  # no status: None without the badge's look-ups
+        return None
+    return law_status_json(state, item.city, getattr(item, "county", ""))
 
 
 def _listing_json(
@@ -258,12 +287,7 @@ def _listing_json(
             "last_seen": item.last_seen.isoformat(),
         },
         "url": f"{shared.url_prefix}{item.id}",
-        # A state without a status answers None without the look-up.
-        "state_law": (
-            law_status_json(state, item.city, getattr(item, "county", ""))
-            if state in shared.statuses
-            else None
-        ),
+        "state_law": _law_json(item, shared),
         # The latest phone confirmation: date, outcome, services confirmed (never who called).
         "last_confirmation": None if confirmation is None else confirmation.as_json(),
     }

@@ -21,14 +21,24 @@ from locator.web.session import get_session
 
 def law_status_json(state: str, city: str = "", county: str = "") -> dict[str, Any] | None:
     """Return the kratom-law badge of a listing's state, with its known local rules, or None."""
-    status = law_statuses().get(state)
+    return law_json(state, law_statuses().get(state), city, county)
+
+
+def law_json(
+    state: str, status: str | None, city: str, county: str = "", *, local_rules: bool = True
+) -> dict[str, Any] | None:
+    """Return :func:`law_status_json` for a status already read (the search API's own rows).
+
+    ``local_rules`` False says the state has no city or county rule: none is looked up.
+    """
     if status is None:
         return None
     urls: dict[str, str] = g.setdefault("law_urls", {})  # built once per state and request
     url = urls.get(state) or urls.setdefault(state, external_url("laws_api.law", state=state))
+    rules = local_law_rules(state, city, county) if local_rules else []
     local = [
         {"place": r.place, "county": r.county, "kind": r.kind, "source_url": r.source_url}
-        for r in local_law_rules(state, city, county)
+        for r in rules
     ]
     return {"status": status, "badge": law_badge(status), "url": url, "local": local}
 
