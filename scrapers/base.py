@@ -219,6 +219,9 @@ def run_import(
             if prepare is not None:
                 prepare(session)
             active_before = writer.active_ids(session) if full_refresh else set()
+            begin = getattr(writer, "begin", None)
+            if begin is not None:
+                begin(session)
             seen = _write(session, merged, writer, report, seen_on)
             report.joined = getattr(writer, "joined", 0)
             report.merged_elsewhere = getattr(writer, "merged_elsewhere", 0)
@@ -226,6 +229,9 @@ def run_import(
             if full_refresh and input_is_clean(report):
                 share = 1.0 if force else max_retire_share
                 report.deactivated = retire(session, writer, active_before, seen, share, BATCH_SIZE)
+            finish = getattr(writer, "finish", None)
+            if finish is not None:
+                finish(session)
             session.commit()
         report.status = "partial" if report.rejected else "ok"
         refresh_statistics(engine, writer, report)
