@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from locator.models import ImportRun
@@ -208,11 +208,7 @@ def run_import(
     try:
         if input_digest and not full_refresh and _same_input(engine, report, writer, seen_on):
             return report
-        with Session(engine) as session, _unmapped(session):
-            if engine.dialect.name == "postgresql":
-                # A table growing inside this transaction makes psycopg's cached generic plans
-                # (prepared after 5 runs, on the empty table) scan it for every batch of keys.
-                session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        with Session(engine) as session, _unmapped(session), _unprepared(session):
             with _gc_paused():
                 merged = _collect(items, report, writer, progress)
             if not merged and not allow_empty:
@@ -223,6 +219,9 @@ def run_import(
             if prepare is not None:
                 prepare(session)
             active_before = writer.active_ids(session) if full_refresh else set()
+            begin = getattr(writer, "begin", None)
+            if begin is not None:
+                begin(session)
             seen = _write(session, merged, writer, report, seen_on)
             report.joined = getattr(writer, "joined", 0)
             report.merged_elsewhere = getattr(writer, "merged_elsewhere", 0)
@@ -230,6 +229,9 @@ def run_import(
             if full_refresh and input_is_clean(report):
                 share = 1.0 if force else max_retire_share
                 report.deactivated = retire(session, writer, active_before, seen, share, BATCH_SIZE)
+            finish = getattr(writer, "finish", None)
+            if finish is not None:
+                finish(session)
             session.commit()
         report.status = "partial" if report.rejected else "ok"
         refresh_statistics(engine, writer, report)
@@ -288,6 +290,29 @@ def _unmapped(session: Session) -> Iterator[None]:
         # Only a speed setting: a connection broken by the import's own error keeps it.
         with suppress(sqlite3.Error):
             connection.execute(f"PRAGMA mmap_size={int(mapped)}")  # type: ignore[union-attr]
+
+
+@contextmanager
+def _unprepared(session: Session) -> Iterator[None]:
+    """Plan each of an import's statements for its own values on PostgreSQL: none prepared.
+
+    A table growing inside this transaction makes psycopg's prepared statements (prepared
+    after 5 runs, their generic plans made on the empty table) scan it for every batch of
+    keys. Not ``plan_cache_mode = force_custom_plan``: that also replans the foreign-key
+    check each service row fires inside the server, 1.3 million plans on a national first
+    load (13 of its 29 seconds; bench/national.py). psycopg's own setting is put
+    back for whoever uses the connection next.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    connection = session.connection().connection.driver_connection
+    threshold = connection.prepare_threshold  # type: ignore[union-attr]
+    connection.prepare_threshold = None  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        connection.prepare_threshold = threshold  # type: ignore[union-attr]
 
 
 def _collect(

@@ -95,6 +95,58 @@ def write_services(
         cursor.close()
 
 
+SERVICE_TABLE = "facility_service"
+_FILL = "facility_service_fill"
+_FOREIGN_KEY = "facility_service_facility_id_fkey"
+
+
+def begin_first_load(session: Session) -> str:
+    """Return the table this import's service rows go to: a new one on a first load.
+
+    On PostgreSQL, when the store holds no facility yet, the rows go to a table without
+    the foreign key, which finish_first_load checks once (an anti-join) and puts in place of
+    the empty facility_service: each row inserted under the key fires its own check (the SA
+    directory's first load: 9 s, 6.5 s this way; bench/national.py). Readers are not held: the new
+    table is invisible until the commit, the empty one stays readable meanwhile, and other
+    writers of facilities wait for the commit (SHARE ROW EXCLUSIVE, which the key's checks
+    need at the end anyway).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or _has_facilities(session):
+        return SERVICE_TABLE
+    connection.execute(text("LOCK TABLE facility IN SHARE ROW EXCLUSIVE MODE"))
+    if _has_facilities(session):  # written just before the lock
+        return SERVICE_TABLE
+    connection.execute(text(f"CREATE TABLE {_FILL} (LIKE {SERVICE_TABLE} INCLUDING DEFAULTS)"))
+    return _FILL
+
+
+def _has_facilities(session: Session) -> bool:
+    return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM facility)")).scalar())
+
+
+def finish_first_load(session: Session, table: str) -> None:
+    """Put the table begin_first_load gave in place of facility_service, keys and all.
+
+    The primary key is built once over the sorted rows and the foreign key validated in one
+    pass; facility_service itself is locked (ACCESS EXCLUSIVE, facility first, the order its
+    readers take) only for the swap and the commit that follows.
+    """
+    if table == SERVICE_TABLE:
+        return
+    for statement in (
+        f"ALTER TABLE {_FILL} ADD CONSTRAINT {_FILL}_pkey PRIMARY KEY (facility_id, code)",
+        f"ALTER TABLE {_FILL} ADD CONSTRAINT {_FOREIGN_KEY} FOREIGN KEY (facility_id) "
+        "REFERENCES facility (id) ON DELETE CASCADE NOT VALID",
+        f"ALTER TABLE {_FILL} VALIDATE CONSTRAINT {_FOREIGN_KEY}",
+        f"LOCK TABLE facility, {SERVICE_TABLE} IN ACCESS EXCLUSIVE MODE",
+        f"DROP TABLE {SERVICE_TABLE}",
+        f"ALTER TABLE {_FILL} RENAME TO {SERVICE_TABLE}",
+        f"ALTER INDEX {_FILL}_pkey RENAME TO {SERVICE_TABLE}_pkey",
+    ):
+        session.execute(text(statement))
+
+
 SERVICE_BITS_KEY = "service_bits_taxonomy"
 
 

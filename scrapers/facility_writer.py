@@ -21,7 +21,13 @@ from locator.models import Facility, FacilityCorrection, FacilitySource
 from locator.places.spatial import index_columns
 from scrapers.base import BATCH_SIZE, content_hash
 from scrapers.facilities import FacilityRecord, merge_facilities
-from scrapers.facility_services import replace_services, write_services
+from scrapers.facility_services import (
+    SERVICE_TABLE,
+    begin_first_load,
+    finish_first_load,
+    replace_services,
+    write_services,
+)
 from scrapers.pg_copy import insert_returning_ids, insert_rows
 from scrapers.writers import KeyedRows
 
@@ -173,10 +179,21 @@ class FacilityWriter(KeyedRows):
     joined: int = 0  # contributions added to a facility another source already lists
     # The facilities this run listed, kept only when it retires other sources' parts.
     listed: set[int] = field(default_factory=set)
+    # Where new facilities' service rows go: a table of their own on a PostgreSQL first load.
+    service_table: str = SERVICE_TABLE
 
     @property
     def site_source(self) -> str:
         return self.family or self.source
+
+    def begin(self, session: Session) -> None:
+        """Get ready to write (run_import, in its transaction, before the first row)."""
+        self.service_table = begin_first_load(session)
+
+    def finish(self, session: Session) -> None:
+        """Complete the writes (run_import, just before its commit)."""
+        finish_first_load(session, self.service_table)
+        self.service_table = SERVICE_TABLE
 
     def merge(self, first: FacilityRecord, second: FacilityRecord) -> FacilityRecord:
         return merge_facilities(first, second)
@@ -244,7 +261,9 @@ class FacilityWriter(KeyedRows):
         table = Facility.__table__  # type: ignore[attr-defined]
         new_ids = insert_returning_ids(session, table, rows)
         ids = {row["source_key"]: row_id for row, row_id in zip(rows, new_ids, strict=True)}
-        write_services(session, [(ids[record.key], record) for record, _ in fresh])
+        write_services(
+            session, [(ids[record.key], record) for record, _ in fresh], table=self.service_table
+        )
         return ids
 
     def _contribution(self, record: FacilityRecord, digest: str, seen_on: date) -> dict[str, Any]:
@@ -353,6 +372,9 @@ class FacilityWriter(KeyedRows):
 
         ``grown``: each facility only gained a contribution, so its services only grow.
         """
+        if facility_ids and self.service_table != SERVICE_TABLE:
+            # A first load has no stored facility to rebuild; its rows would miss the new table.
+            raise RuntimeError(f"a facility rebuilt during a first load: {facility_ids[:5]}")
         for start in range(0, len(facility_ids), BATCH_SIZE):
             self._rebuild_batch(session, facility_ids[start : start + BATCH_SIZE], grown)
 

@@ -229,6 +229,42 @@ def test_content_hash_matches_the_json_hashes_stored_before(fingerprint: dict[st
     assert content_hash(fingerprint) == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def test_a_postgres_import_prepares_no_statement_and_gives_the_setting_back(
+    empty_engine: Engine,
+) -> None:
+    """On PostgreSQL run_import plans each statement for its own values by preparing none
+    (a generic plan made on the empty table scans it as it grows), not by forcing custom
+    plans server-wide: the foreign-key check of every service row keeps its cached plan.
+    psycopg's setting is put back, also when the import fails."""
+    if empty_engine.dialect.name != "postgresql":
+        pytest.skip("a psycopg connection setting")
+    inside: list[tuple[object, str]] = []
+
+    def prepare(session: Session) -> None:
+        driver = session.connection().connection.driver_connection
+        mode = session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        inside.append((driver.prepare_threshold, mode))
+
+    def threshold() -> object:
+        with empty_engine.connect() as connection:
+            return connection.connection.driver_connection.prepare_threshold
+
+    configured = threshold()
+    assert configured is not None
+    _import(empty_engine, [_page()], prepare=prepare)
+    assert inside == [(None, "auto")]
+    assert threshold() == configured
+    with pytest.raises(ConnectionError):
+        run_import(
+            empty_engine,
+            source="samhsa",
+            items=_failing_after([_page()], ConnectionError("reset")),
+            writer=FacilityWriter(source="samhsa", source_note="test"),
+            seen_on=date(2026, 11, 2),
+        )
+    assert threshold() == configured
+
+
 def test_an_import_gives_its_sqlite_connection_back_memory_mapped_as_it_was(
     empty_engine: Engine,
 ) -> None:
