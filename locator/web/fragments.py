@@ -118,3 +118,20 @@ def filled_search_form(
     key = (tuple(stand_in.items(multi=True)), field, shown)
     drawn = cached_markup("search-form", key, lambda: draw(stand_in, field=field, summary=shown))
     return Markup(_HOLES.sub(lambda found: typed[found.group(1)], drawn))  # noqa: S704 - escaped
+
+
+# What each request puts into the layout of base.html, in the order of its macro's arguments.
+_PAGE_PARTS = ("title", "head", "languages", "main")
+_PAGE_HOLES = re.compile("\ue000(title|head|languages|main)\ue000")
+
+
+def filled_page(draw: Callable[..., Markup], **parts: Markup) -> Markup:
+    """Draw the page layout once per language, then put in this request's own parts.
+
+    The layout (head links, crisis lines, navigation, footer) depends on the language only;
+    ``parts`` are the title, the template's head and main blocks and the language switch,
+    already drawn (escaped) for this request.
+    """
+    holes = [_HOLE.format(name) for name in _PAGE_PARTS]
+    drawn = cached_markup("page", (), lambda: draw(*holes))
+    return Markup(_PAGE_HOLES.sub(lambda found: parts[found.group(1)], drawn))  # noqa: S704
