@@ -180,3 +180,12 @@ def test_the_kept_page_layout_is_the_layout_drawn_afresh(
         kept, fresh = client.get(url), drawn_afresh.get(url)
         assert kept.status_code == fresh.status_code
         assert kept.get_data(as_text=True) == fresh.get_data(as_text=True), url
+
+
+def test_template_macros_are_the_macros_an_import_gives(app: Flask) -> None:
+    source = (
+        '{% from "_law_macros.html" import law_status_badge %}'
+        '{{ law_status_badge is sameas(template_macros("_law_macros.html").law_status_badge) }}'
+    )
+    with app.test_request_context("/"):
+        assert app.jinja_env.from_string(source).render() == "True"

@@ -18,6 +18,7 @@ from locator.web.fragments import (
     cached_fragment,
     filled_page,
     filled_search_form,
+    template_macros,
 )
 from locator.web.helpers import (
     args_with,
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         cached_fragment=cached_fragment,
         filled_search_form=filled_search_form,
         filled_page=filled_page,
+        template_macros=template_macros,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,

@@ -53,6 +53,17 @@ class FragmentCache:
         return len(self._drawn)
 
 
+def template_macros(name: str) -> Any:
+    """Return a template's module, its macros as ``{% from name import ... %}`` gives them.
+
+    The same module: an import without context is the template's ``module`` unless the
+    importing template has globals the imported one lacks, and to find that out Jinja
+    compares every global (~50) on each render, a sixth of the results page's template
+    code (bench/pages.py). A template on the hot path takes its macros from here.
+    """
+    return current_app.jinja_env.get_template(name).module
+
+
 def cached_fragment(name: str, macro: Callable[..., Markup], *choices: object) -> Markup:
     """Draw ``macro(*choices)`` once per language and choices (a Jinja global).
 
