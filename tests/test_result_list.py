@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import Engine
 
-from locator.web.helpers import directions_url
-from locator.web.results import e
+from locator.web.helpers import directions_url, tel_href
+from locator.web.results import e, escaped
 from tests.conftest import make_app
 from tests.utils.facilities import add_sites, site
 
@@ -29,6 +29,24 @@ def soup(client: FlaskClient, url: str) -> BeautifulSoup:
 @given(st.text())
 def test_escaping_gives_what_jinja_autoescape_gives(text: str) -> None:
     assert e(text) == str(escape(text))
+
+
+@given(st.lists(st.one_of(st.text(), st.sampled_from(["\0", "a\0<", "&\0\0"])), max_size=14))
+def test_escaping_several_values_at_once_gives_each_one_escaped(values: list[str]) -> None:
+    assert escaped(*values) == [str(escape(value)) for value in values]
+
+
+@given(st.text())
+def test_phone_links_keep_every_digit_of_the_number(phone: str) -> None:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    assert tel_href(phone) == f"tel:+{'1' + digits if len(digits) == 10 else digits}"
+
+
+def test_phone_links_keep_only_the_digits_of_every_ascii_character() -> None:
+    every = "".join(chr(code) for code in range(128))
+    assert (
+        tel_href(every) == "tel:+10123456789" and tel_href("(434) 555-0100") == "tel:+14345550100"
+    )
 
 
 @given(st.lists(st.text(), max_size=4))
