@@ -110,24 +110,28 @@ def filled_search_form(
     """
     if error or suggestions or not isinstance(form, MultiDict):
         return draw(form, error=error, field=field, suggestions=suggestions, summary=summary)
-    typed = {name: str(escape(form[name])) for name in _TYPED if form.get(name)}
-    stand_in: MultiDict[str, str] = MultiDict()
+    # Each name's first value; a plain dict, as MultiDict.get finds a missing name by raising.
+    given: dict[str, str] = form.to_dict()
+    typed = {name: str(escape(given[name])) for name in _TYPED if given.get(name)}
+    shape: list[tuple[str, str]] = []  # the stand-in form, as (name, value) pairs
     for name in _TYPED:
         if name in typed:
-            stand_in[name] = _HOLE.format(name)
-        elif name in form:  # given but empty: the distance then shows empty, not 25
-            stand_in[name] = form[name]
-    if "unit" in form:  # only compared: any other unit selects neither option
-        stand_in["unit"] = form["unit"] if form["unit"] in ("mi", "km") else "other"
-    stand_in.setlist("service", form.getlist("service"))
-    stand_in.setlist("law", form.getlist("law"))
-    if form.get("confirmed"):
-        stand_in["confirmed"] = "on"
+            shape.append((name, _HOLE.format(name)))
+        elif name in given:  # given but empty: the distance then shows empty, not 25
+            shape.append((name, given[name]))
+    if "unit" in given:  # only compared: any other unit selects neither option
+        shape.append(("unit", given["unit"] if given["unit"] in ("mi", "km") else "other"))
+    shape.extend(("service", value) for value in form.getlist("service"))
+    shape.extend(("law", value) for value in form.getlist("law"))
+    if given.get("confirmed"):
+        shape.append(("confirmed", "on"))
     if summary:
         typed["summary"] = str(escape(summary))
     shown = _HOLE.format("summary") if summary else summary
-    key = (tuple(stand_in.items(multi=True)), field, shown)
-    drawn = cached_markup("search-form", key, lambda: draw(stand_in, field=field, summary=shown))
+    key = (tuple(shape), field, shown)
+    drawn = cached_markup(
+        "search-form", key, lambda: draw(MultiDict(shape), field=field, summary=shown)
+    )
     return Markup(_HOLES.sub(lambda found: typed[found.group(1)], drawn))  # noqa: S704 - escaped
 
 
