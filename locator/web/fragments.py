@@ -7,6 +7,11 @@ page's server time (bench/pages.py). A template marks such a part as a macro and
 through ``cached_fragment("name", macro, *choices)``: the macro runs the first time a
 language and choice is seen, the Markup is kept (least recently used out first).
 
+A part that holds a few values of the request is drawn once with stand-ins in their place
+(private-use characters no page text holds), then filled in: the page layout of base.html
+(:func:`filled_page`: title, head and main blocks, language switch) and the search form
+(:func:`filled_search_form`: what was typed).
+
 Only parts that depend on nothing else than the language and the arguments may be cached;
 with template auto-reload on (debug), every call draws afresh so edits show at once.
 """
