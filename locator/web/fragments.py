@@ -63,8 +63,8 @@ def template_macros(name: str) -> Any:
 
     The same module: an import without context is the template's ``module`` unless the
     importing template has globals the imported one lacks, and to find that out Jinja
-    compares every global (~50) on each render, a sixth of the results page's template
-    code (bench/pages.py). A template on the hot path takes its macros from here.
+    compares every global (~50, through a ChainMap) on each render: two imports were a tenth
+    of the results page's template time. A template on the hot path takes its macros here.
     """
     return current_app.jinja_env.get_template(name).module
 
