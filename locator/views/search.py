@@ -85,8 +85,10 @@ def with_confirmations(page: SearchPage) -> tuple[SearchPage, dict[int, LastConf
 
 def meetings_near(given: dict[str, str]) -> str:
     """Return the meeting search from the same place and distance (``given``: first values)."""
-    where = ("near", "lat", "lon", "radius", "unit")
-    return url_for("meetings.search", **{name: given.get(name) for name in where})
+    where: dict[str, Any] = {
+        name: given.get(name) for name in ("near", "lat", "lon", "radius", "unit")
+    }  # None drops the name, as form.get gave it to url_for
+    return url_for("meetings.search", **where)
 
 
 def export_links(args: MultiDict[str, str]) -> dict[str, str]:
