@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -19,6 +22,7 @@ from locator.facilities.taxonomy import CATEGORIES, GROUPS
 from locator.models import Facility
 from locator.ops import translations as i18n_catalog
 from locator.paths import PACKAGE_DIR
+from locator.web.i18n import LANGUAGE_NAMES, language_links, same_site_path
 from scrapers.meeting_snapshot import seed_meetings
 from tests.conftest import make_app
 
@@ -206,6 +210,28 @@ def test_language_switch_keeps_the_search_and_replaces_only_the_language(
     page = soup(client, "/search?near=22903&radius=10&service=detox&service=outpatient&lang=es")
     english = page.select_one("nav.language-switch a[lang=en]")["href"]
     assert english == "/search?near=22903&radius=10&service=detox&service=outpatient&lang=en"
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    args=st.lists(
+        st.tuples(st.sampled_from(["lang", "near", "service", "a b", "é"]), st.text(max_size=3)),
+        max_size=6,
+    ),
+    path=st.sampled_from(["/search", "/laws/VA", "/%5Cevil.example"]),
+)
+def test_language_links_are_this_url_with_only_the_language_replaced(
+    app: Flask, args: list[tuple[str, str]], path: str
+) -> None:
+    """Each link is what ``urlencode`` makes of the arguments with ``lang`` set in them."""
+    with app.test_request_context(f"{path}?{urlencode(args)}"):
+        expected = []
+        for code in ("en", "es"):
+            changed = request.args.copy()
+            changed["lang"] = code
+            query = urlencode(list(changed.items(multi=True)))
+            expected.append((code, LANGUAGE_NAMES[code], f"{same_site_path(request.path)}?{query}"))
+        assert language_links() == expected
 
 
 def test_facility_page_in_spanish(client: FlaskClient, app: Flask) -> None:

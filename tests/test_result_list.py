@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from collections.abc import Iterator
+from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import Engine
 
-from locator.web.helpers import directions_url
-from locator.web.results import e
+from locator.web.helpers import directions_url, tel_href
+from locator.web.results import e, escaped
+from tests.conftest import make_app
 from tests.utils.facilities import add_sites, site
 
 
@@ -26,6 +29,24 @@ def soup(client: FlaskClient, url: str) -> BeautifulSoup:
 @given(st.text())
 def test_escaping_gives_what_jinja_autoescape_gives(text: str) -> None:
     assert e(text) == str(escape(text))
+
+
+@given(st.lists(st.one_of(st.text(), st.sampled_from(["\0", "a\0<", "&\0\0"])), max_size=14))
+def test_escaping_several_values_at_once_gives_each_one_escaped(values: list[str]) -> None:
+    assert escaped(*values) == [str(escape(value)) for value in values]
+
+
+@given(st.text())
+def test_phone_links_keep_every_digit_of_the_number(phone: str) -> None:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    assert tel_href(phone) == f"tel:+{'1' + digits if len(digits) == 10 else digits}"
+
+
+def test_phone_links_keep_only_the_digits_of_every_ascii_character() -> None:
+    every = "".join(chr(code) for code in range(128))
+    assert (
+        tel_href(every) == "tel:+10123456789" and tel_href("(434) 555-0100") == "tel:+14345550100"
+    )
 
 
 @given(st.lists(st.text(), max_size=4))
@@ -121,8 +142,6 @@ def test_more_filters_show_the_choice_of_each_request(app: Flask, client: FlaskC
 
 
 def test_fragments_are_drawn_afresh_while_templates_reload(db_url: str) -> None:
-    from tests.conftest import make_app
-
     app = make_app(db_url, TEMPLATES_AUTO_RELOAD=True)
     client = app.test_client()
     assert client.get("/").status_code == 200
@@ -143,3 +162,48 @@ def test_the_state_law_is_said_once_under_the_heading_unless_the_law_filter_is_o
     assert not filtered.select("p.law-summary")
     detail = soup(client, items[0].select_one("h3 a")["href"])
     assert detail.select_one("a.law-badge")["href"] == "/laws/VA"
+
+
+@pytest.fixture
+def drawn_afresh(db_url: str) -> Iterator[FlaskClient]:
+    """A client of an app that keeps no fragment (templates reload): every page drawn anew."""
+    app = make_app(db_url, TEMPLATES_AUTO_RELOAD=True)
+    yield app.test_client()
+    app.extensions["engine"].dispose()
+
+
+# Pages of every kind around the layout; values with markup and the layout's own stand-ins.
+_PATHS = st.sampled_from(
+    ["/", "/search", "/search?near=22903&radius=25", "/search?near=zzzz", "/laws", "/nowhere"]
+)
+_ARGS = st.lists(
+    st.tuples(
+        st.sampled_from(["near", "radius", "page", "x"]),
+        st.sampled_from(["<b>&\"'</b>", "\ue000main\ue000", "\ue000title\ue000", "25", ""]),
+    ),
+    max_size=3,
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=_PATHS, args=_ARGS)
+def test_the_kept_page_layout_is_the_layout_drawn_afresh(
+    client: FlaskClient, drawn_afresh: FlaskClient, path: str, args: list[tuple[str, str]]
+) -> None:
+    """The layout is kept per language with stand-ins for each request's parts: filled in,
+    every page must be the page drawn afresh, in either language, in either order."""
+    for lang in ("es", "en", "es"):
+        joiner = "&" if "?" in path else "?"
+        url = f"{path}{joiner}{urlencode([*args, ('lang', lang)])}"
+        kept, fresh = client.get(url), drawn_afresh.get(url)
+        assert kept.status_code == fresh.status_code
+        assert kept.get_data(as_text=True) == fresh.get_data(as_text=True), url
+
+
+def test_template_macros_are_the_macros_an_import_gives(app: Flask) -> None:
+    source = (
+        '{% from "_law_macros.html" import law_status_badge %}'
+        '{{ law_status_badge is sameas(template_macros("_law_macros.html").law_status_badge) }}'
+    )
+    with app.test_request_context("/"):
+        assert app.jinja_env.from_string(source).render() == "True"

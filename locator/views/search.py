@@ -37,43 +37,42 @@ def home() -> str:
 @reads_only
 def results() -> tuple[str, int] | str | Response:
     """Search facilities near a place; a bad value re-shows the form with a sentence."""
-    if not (request.args.get("near") or request.args.get("lat")):
+    args = request.args  # read once: each ``request`` is a context-local look-up
+    given = args.to_dict()  # first values; MultiDict.get raises to find a missing name
+    if not (given.get("near") or given.get("lat")):
         return render_template(
             "search.html",
-            form=request.args,
+            form=args,
             page=None,
             place=None,
             error=gettext("Enter a place: a 5-digit ZIP code or a city and state."),
         ), 400
-    if "meetings" in list_param(request.args, "service"):
+    if "meetings" in list_param(args, "service"):
         # "NA/SMART meetings" is offered among the services: the meeting search answers it.
         keep: dict[str, Any] = {
-            k: request.args[k]
-            for k in ("near", "lat", "lon", "radius", "unit")
-            if request.args.get(k)
+            k: given[k] for k in ("near", "lat", "lon", "radius", "unit") if given.get(k)
         }
         return redirect(url_for("meetings.search", **keep))
+    settings, session = current_settings(), get_session()
     try:
-        found = parse_search(
-            request.args, current_settings(), current_app.extensions["geocoder"], get_session()
-        )
+        found = parse_search(args, settings, current_app.extensions["geocoder"], session)
     except BadQueryError as exc:
         return _form_with_error(exc), 400
-    settings = current_settings()
-    page = find_nearby(session=get_session(), query=found.query)
+    page = find_nearby(session=session, query=found.query)
     page, confirmations = with_confirmations(page)
 
-    beyond = beyond_empty(session=get_session(), page=page, max_radius=settings.max_radius)
+    beyond = beyond_empty(session=session, page=page, max_radius=settings.max_radius)
     return render_template(
         "search.html",
-        form=request.args,
+        form=args,
         page=page,
         confirmations=confirmations,
         beyond=beyond,
         asked=asked_labels(found.query),
         place=localized_place(found.place),
         error=None,
-        exports=export_links(request.args),
+        exports=export_links(args),
+        meetings_near=meetings_near(given) if found.query.radius else None,
     )
 
 
@@ -82,6 +81,14 @@ def with_confirmations(page: SearchPage) -> tuple[SearchPage, dict[int, LastConf
     latest = latest_for(session=get_session(), ids=[hit.id for hit in page.hits])
     hits = recently_confirmed_first(page.hits, latest, datetime.now(UTC).date())
     return replace(page, hits=hits), latest
+
+
+def meetings_near(given: dict[str, str]) -> str:
+    """Return the meeting search from the same place and distance (``given``: first values)."""
+    where: dict[str, Any] = {
+        name: given.get(name) for name in ("near", "lat", "lon", "radius", "unit")
+    }  # None drops the name, as form.get gave it to url_for
+    return url_for("meetings.search", **where)
 
 
 def export_links(args: MultiDict[str, str]) -> dict[str, str]:

@@ -13,7 +13,13 @@ from locator.laws.status import badge as law_badge
 from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
 from locator.places.states import state_name
 from locator.web import errors, i18n, static
-from locator.web.fragments import FragmentCache, cached_fragment, filled_search_form
+from locator.web.fragments import (
+    FragmentCache,
+    cached_fragment,
+    filled_page,
+    filled_search_form,
+    template_macros,
+)
 from locator.web.helpers import (
     args_with,
     chosen_outside,
@@ -68,6 +74,8 @@ def init_app(app: Flask) -> None:
         law_summary=law_summary,
         cached_fragment=cached_fragment,
         filled_search_form=filled_search_form,
+        filled_page=filled_page,
+        template_macros=template_macros,
         state_name=state_name,
         facility_type_names=FACILITY_TYPES,
         service_groups=GROUPS,

@@ -7,6 +7,11 @@ page's server time (bench/pages.py). A template marks such a part as a macro and
 through ``cached_fragment("name", macro, *choices)``: the macro runs the first time a
 language and choice is seen, the Markup is kept (least recently used out first).
 
+A part that holds a few values of the request is drawn once with stand-ins in their place
+(private-use characters no page text holds), then filled in: the page layout of base.html
+(:func:`filled_page`: title, head and main blocks, language switch) and the search form
+(:func:`filled_search_form`: what was typed).
+
 Only parts that depend on nothing else than the language and the arguments may be cached;
 with template auto-reload on (debug), every call draws afresh so edits show at once.
 """
@@ -51,6 +56,17 @@ class FragmentCache:
 
     def __len__(self) -> int:
         return len(self._drawn)
+
+
+def template_macros(name: str) -> Any:
+    """Return a template's module, its macros as ``{% from name import ... %}`` gives them.
+
+    The same module: an import without context is the template's ``module`` unless the
+    importing template has globals the imported one lacks, and to find that out Jinja
+    compares every global (~50, through a ChainMap) on each render: two imports were a tenth
+    of the results page's template time. A template on the hot path takes its macros here.
+    """
+    return current_app.jinja_env.get_template(name).module
 
 
 def cached_fragment(name: str, macro: Callable[..., Markup], *choices: object) -> Markup:
@@ -99,22 +115,43 @@ def filled_search_form(
     """
     if error or suggestions or not isinstance(form, MultiDict):
         return draw(form, error=error, field=field, suggestions=suggestions, summary=summary)
-    typed = {name: str(escape(form[name])) for name in _TYPED if form.get(name)}
-    stand_in: MultiDict[str, str] = MultiDict()
+    # Each name's first value; a plain dict, as MultiDict.get finds a missing name by raising.
+    given: dict[str, str] = form.to_dict()
+    typed = {name: str(escape(given[name])) for name in _TYPED if given.get(name)}
+    shape: list[tuple[str, str]] = []  # the stand-in form, as (name, value) pairs
     for name in _TYPED:
         if name in typed:
-            stand_in[name] = _HOLE.format(name)
-        elif name in form:  # given but empty: the distance then shows empty, not 25
-            stand_in[name] = form[name]
-    if "unit" in form:  # only compared: any other unit selects neither option
-        stand_in["unit"] = form["unit"] if form["unit"] in ("mi", "km") else "other"
-    stand_in.setlist("service", form.getlist("service"))
-    stand_in.setlist("law", form.getlist("law"))
-    if form.get("confirmed"):
-        stand_in["confirmed"] = "on"
+            shape.append((name, _HOLE.format(name)))
+        elif name in given:  # given but empty: the distance then shows empty, not 25
+            shape.append((name, given[name]))
+    if "unit" in given:  # only compared: any other unit selects neither option
+        shape.append(("unit", given["unit"] if given["unit"] in ("mi", "km") else "other"))
+    shape.extend(("service", value) for value in form.getlist("service"))
+    shape.extend(("law", value) for value in form.getlist("law"))
+    if given.get("confirmed"):
+        shape.append(("confirmed", "on"))
     if summary:
         typed["summary"] = str(escape(summary))
     shown = _HOLE.format("summary") if summary else summary
-    key = (tuple(stand_in.items(multi=True)), field, shown)
-    drawn = cached_markup("search-form", key, lambda: draw(stand_in, field=field, summary=shown))
+    key = (tuple(shape), field, shown)
+    drawn = cached_markup(
+        "search-form", key, lambda: draw(MultiDict(shape), field=field, summary=shown)
+    )
     return Markup(_HOLES.sub(lambda found: typed[found.group(1)], drawn))  # noqa: S704 - escaped
+
+
+# What each request puts into the layout of base.html, in the order of its macro's arguments.
+_PAGE_PARTS = ("title", "head", "languages", "main")
+_PAGE_HOLES = re.compile("\ue000(title|head|languages|main)\ue000")
+
+
+def filled_page(draw: Callable[..., Markup], **parts: Markup) -> Markup:
+    """Draw the page layout once per language, then put in this request's own parts.
+
+    The layout (head links, crisis lines, navigation, footer) depends on the language only;
+    ``parts`` are the title, the template's head and main blocks and the language switch,
+    already drawn (escaped) for this request.
+    """
+    holes = [_HOLE.format(name) for name in _PAGE_PARTS]
+    drawn = cached_markup("page", (), lambda: draw(*holes))
+    return Markup(_PAGE_HOLES.sub(lambda found: parts[found.group(1)], drawn))  # noqa: S704

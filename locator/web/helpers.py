@@ -102,9 +102,17 @@ _PLUS_QUOTED = {
 }
 
 
+_NOT_DIGITS: dict[int, None] = {code: None for code in range(128) if not chr(code).isdigit()}
+
+
 def tel_href(phone: str) -> str:
     """Return a tel: link for a US phone number as published."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    # Every result has one: an ASCII number loses its other characters in one C call.
+    digits = (
+        phone.translate(_NOT_DIGITS)
+        if phone.isascii()
+        else "".join(ch for ch in phone if ch.isdigit())
+    )
     if len(digits) == 10:
         digits = "1" + digits
     return f"tel:+{digits}"

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from babel.support import NullTranslations
 from flask import Flask, Response, g, request
 from flask_babel import get_locale, get_translations, gettext
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from locator.errors import Choices, LocatorError, Message, Term
@@ -30,6 +30,7 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language names itself in the switch, so a reader finds theirs whatever is shown.
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 VARY = ("Cookie", "Accept-Language")
+_CURRENT = ' aria-current="true"'
 
 
 def offered_languages() -> list[str]:
@@ -78,21 +79,49 @@ def remember_language(response: Response) -> Response:
     return response
 
 
-def language_links() -> list[dict[str, Any]]:
-    """Return the switch: this page's URL in each offered language, with its own name."""
-    links = []
+def language_switch() -> Markup:
+    """Return the header's language switch: this page in each offered language, by its name.
+
+    Empty when one language is offered. Drawn here, not in a Jinja loop: it is on every page.
+    """
+    links = language_links()
+    if len(links) <= 1:
+        return Markup("")
+    current = current_language()
+    items = "".join(
+        f'\n        <li><a href="{escape(url)}" lang="{escape(code)}" hreflang="{escape(code)}"'
+        f"{_CURRENT if code == current else ''}>{escape(name)}</a></li>\n        "
+        for code, name, url in links
+    )
+    return Markup(  # noqa: S704 - every value in it is escaped above
+        '\n    <nav class="language-switch" aria-label="Language / Idioma">\n      <ul>\n        '
+        f"{items}\n      </ul>\n    </nav>\n    "
+    )
+
+
+def language_links() -> list[tuple[str, str, str]]:
+    """Return (code, own name, URL) of this page in each offered language.
+
+    Each URL is this one with ``lang`` set (in its place if given, else last), as
+    ``urlencode`` writes the arguments with ``lang`` replaced; each is encoded once a page.
+    """
+    pairs: list[str] = []
+    at = None
+    for key, value in request.args.items(multi=True):  # one key's values come together
+        if key == "lang":
+            at = len(pairs) if at is None else at
+        else:
+            pairs.append(f"{quote_plus(key)}={quote_plus(value)}")
+    before, after = (pairs, []) if at is None else (pairs[:at], pairs[at:])
     here = same_site_path(request.path)
-    for code in offered_languages():
-        args = request.args.copy()
-        args["lang"] = code
-        links.append(
-            {
-                "code": code,
-                "name": LANGUAGE_NAMES.get(code, code),
-                "url": f"{here}?{urlencode(list(args.items(multi=True)))}",
-            }
+    return [
+        (
+            code,
+            LANGUAGE_NAMES.get(code, code),
+            f"{here}?{'&'.join([*before, f'lang={quote_plus(code)}', *after])}",
         )
-    return links
+        for code in offered_languages()
+    ]
 
 
 def same_site_path(path: str) -> str:
@@ -186,7 +215,7 @@ def init_app(app: Flask) -> None:
     """Remember the chosen language and give templates the switch and ``localize``."""
     app.after_request(remember_language)
     app.jinja_env.globals.update(
-        language_links=language_links,
+        language_switch=language_switch,
         localize=localize,
         current_language=current_language,
         format_name=format_name,
