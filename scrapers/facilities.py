@@ -90,7 +90,7 @@ def name_key(name: str) -> str:
 def facility_key(name: str, street: str, city: str, state: str, zip_code: str) -> str:
     """Derive a stable key for a site from normalised name, street, city, state and ZIP.
 
-    The programme name (name2) is left out on purpose: the SA and MH rows of one site often
+    The program name (name2) is left out on purpose: the SA and MH rows of one site often
     carry different ones.
     """
     parts = [
@@ -195,7 +195,7 @@ def merge_facilities(first: FacilityRecord, second: FacilityRecord) -> FacilityR
     """Merge two rows of one site (e.g. its SA and MH listings) into one record.
 
     ``first`` wins where both say something, except that a surveyed location beats a ZIP-area
-    one; services, facility types and programme names are unioned.
+    one; services, facility types and program names are unioned.
     """
     if first.services is None:
         services = second.services

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import time
 from typing import Any
 
-from locator.meetings.types import SPEC_PROGRAMMES, type_names
+from locator.meetings.types import SPEC_PROGRAMS, type_names
 from locator.places.states import find_state
 from locator.text import clean
 from scrapers.base import FeedSchemaError, FetchError, Rejected
@@ -146,7 +146,7 @@ def _record(
     address = _address(row)
     lat, lon = _coordinates(row)
     names = type_names()
-    spec = fellowship in SPEC_PROGRAMMES
+    spec = fellowship in SPEC_PROGRAMS
     return {
         "fellowship": fellowship,
         "name": clean(row.get("name"))[:300],

@@ -14,7 +14,7 @@ Department of Health and Human Services.
   https://findtreatment.gov/: names, addresses and SAMHSA's own latitude/longitude, used here
   only to place directory rows on the map.
 - the Opioid Treatment Program directory (file of 2022-04-25),
-  https://www.samhsa.gov/find-help/locators/opioid-treatment-program-directory: programme
+  https://www.samhsa.gov/find-help/locators/opioid-treatment-program-directory: program
   name and address, no phones.
 
 Terms: SAMHSA's directories are public domain ("may be reproduced or copied without
@@ -66,7 +66,7 @@ NATIONAL_DIR = DATA_DIR / "samhsa" / "national"
 OTP_FILE = "OpioidTreatmentProgram_Geocoded.csv"
 OTP_REQUIRED = ("id", "address", "city", "state", "postal")
 # Rows of one building geocoded a few metres apart are one place, not a choice between two.
-# Words that many programme names share and that say nothing about which programme it is.
+# Words that many program names share and that say nothing about which program it is.
 # fmt: off
 NAME_STOP_WORDS = frozenset({
     "inc", "llc", "lp", "ltd", "co", "corp", "pc", "pllc", "center", "centers", "clinic",
@@ -82,7 +82,7 @@ FREELY_ASSOCIATED = {
 UNPLACED = "unplaced"
 UNPLACED_REASON = (
     "ZIP code {zip} is not in the gazetteer and no directory or locator listing shares the "
-    "address; the programme cannot be placed on the map"
+    "address; the program cannot be placed on the map"
 )
 # "824 North 99th Avenue, Suite 108": the OTP file keeps the suite in the street, the
 # directories keep it in street2; the building is what matches.
@@ -245,12 +245,12 @@ def same_site(name: str, candidates: list[FacilityRecord]) -> FacilityRecord | N
 
 
 def name_words(name: str) -> frozenset[str]:
-    """Return the words of a name that tell one programme from another."""
+    """Return the words of a name that tell one program from another."""
     return frozenset(w for w in fold(name).split() if len(w) > 1 and w not in NAME_STOP_WORDS)
 
 
 def otp_source(path: Path, directories: list[NationalSource], places: PlaceIndex) -> NationalSource:
-    """Parse the OTP directory, joining each programme to its directory site where one is."""
+    """Parse the OTP directory, joining each program to its directory site where one is."""
     sites = SiteIndex.of(directories)
     stats: Counter[str] = Counter()
     records: dict[str, FacilityRecord] = {}
@@ -278,7 +278,7 @@ def otp_record(row: dict[str, str], where: str) -> FacilityRecord | Rejected:
     name = clean(row["id"])
     label = f"{where} ({name or 'no name'})"
     if not name:
-        return Rejected(label, "no programme name")
+        return Rejected(label, "no program name")
     state = find_state(clean(row["state"]))
     if state is None:
         return Rejected(label, f"unknown state {clean(row['state'])!r}")

@@ -251,7 +251,7 @@ def _audit(app: Flask, action: str) -> list[AuditLog]:
 def test_at_equal_distance_the_recently_confirmed_listing_comes_first(
     empty_db_url: str, empty_engine: Engine
 ) -> None:
-    # Two programmes in one building: the same distance from anywhere.
+    # Two programs in one building: the same distance from anywhere.
     add_sites(
         empty_engine,
         [site("Alpha Clinic", 38.03, -78.48), site("Beta Clinic", 38.03, -78.48)],

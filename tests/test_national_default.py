@@ -50,7 +50,7 @@ def test_init_loads_at_least_fifteen_thousand_active_facilities(national: Flask)
     assert orphans == 0  # every facility says which source lists it
 
 
-def test_detox_near_miami_lists_real_programmes_nearest_first_with_source_and_date(
+def test_detox_near_miami_lists_real_programs_nearest_first_with_source_and_date(
     client: FlaskClient,
 ) -> None:
     response = client.get("/api/v1/facilities?near=Miami, FL&radius=25&service=detox")

@@ -100,7 +100,7 @@ def test_most_substance_use_rows_get_samhsas_coordinates(
     assert stats["placed_exact"] > stats["placed_by_street"]
 
 
-def test_opioid_programme_at_a_directory_site_takes_that_sites_key(
+def test_opioid_program_at_a_directory_site_takes_that_sites_key(
     shipped: dict[str, list[FacilityRecord]],
 ) -> None:
     (site,) = _at(shipped["samhsa-sa-2022"], "Community Bridges", "1520 East Pima Street")
@@ -111,7 +111,7 @@ def test_opioid_programme_at_a_directory_site_takes_that_sites_key(
     assert (otp.latitude, otp.longitude) == (site.latitude, site.longitude)
 
 
-def test_opioid_programme_with_no_directory_site_is_its_own_approximate_listing(
+def test_opioid_program_with_no_directory_site_is_its_own_approximate_listing(
     shipped: dict[str, list[FacilityRecord]],
 ) -> None:
     directory = {r.key for name in SOURCES[:2] for r in shipped[name]}
@@ -121,7 +121,7 @@ def test_opioid_programme_with_no_directory_site_is_its_own_approximate_listing(
     assert otp.location_approximate
 
 
-def test_most_opioid_programmes_join_a_directory_site(sources: dict[str, dict[str, Any]]) -> None:
+def test_most_opioid_programs_join_a_directory_site(sources: dict[str, dict[str, Any]]) -> None:
     stats = sources["samhsa-otp-2022"]["stats"]
     assert stats["otp_matched"] + stats["otp_own_listing"] + stats["rejected"] == stats["rows"]
     assert stats["otp_matched"] / stats["rows"] >= 0.6

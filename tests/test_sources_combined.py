@@ -136,7 +136,7 @@ def test_abbreviated_and_written_out_names_at_one_address_are_one_site(cli_app: 
     ):
         assert len([key for key in sites if key[1] == street]) == 1, street
     # A name that only one listing extends ("Carl Albert" / "Carl Albert CMHC") stays two
-    # listings: telling a suffix from a different programme needs a person.
+    # listings: telling a suffix from a different program needs a person.
     assert len([key for key in sites if key[1] == "117 Rogers Drive"]) == 2
 
 

@@ -1,10 +1,10 @@
 """Meeting fellowships, type codes and the format filters people choose from.
 
-Type codes only mean something within a programme (Recovery Dharma's ``IW`` is not NA's), so
-stored meetings keep the source's codes as ``PROGRAMME:CODE`` and, where the meaning is known,
+Type codes only mean something within a program (Recovery Dharma's ``IW`` is not NA's), so
+stored meetings keep the source's codes as ``PROGRAM:CODE`` and, where the meaning is known,
 the Meeting Guide code (data/meetings/meeting_guide_types.json, code4recovery/spec). NA
 formats are mapped through their NA World Services ``world_id`` with BMLT's own crosswalk
-(bmlt-server ``TsmlMeetingResource``), which matches TSML's ``na`` programme types.
+(bmlt-server ``TsmlMeetingResource``), which matches TSML's ``na`` program types.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ WORLD_ID_TYPES: dict[str, str] = {
     "SWG": "SWG", "TOP": "TOP", "TRAD": "TRAD", "VAR": "VAR", "WCHR": "X", "W": "W", "Y": "Y",
 }  # fmt: skip
 
-# Programmes whose feeds use the Meeting Guide reserved codes with their reserved meaning.
-SPEC_PROGRAMMES = frozenset({"AA", "NA", "CA", "CMA"})
+# Programs whose feeds use the Meeting Guide reserved codes with their reserved meaning.
+SPEC_PROGRAMS = frozenset({"AA", "NA", "CA", "CMA"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def type_names() -> dict[str, str]:
     with path.open(encoding="utf-8") as handle:
         data: dict[str, dict[str, str]] = json.load(handle)
     names = {code: labels["en"] for code, labels in data.items()}
-    names.setdefault("ONL", "Online Meeting")  # TSML adds it to every programme
+    names.setdefault("ONL", "Online Meeting")  # TSML adds it to every program
     return names
 
 
