@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from locator.admin.confirmations import LastConfirmation, latest_for, recently_confirmed_first
+from locator.admin.confirmations import LastConfirmation, call_of, recently_confirmed_first
 from locator.errors import BadQueryError
 from locator.exports.formats import FORMATS
 from locator.facilities.search import SearchPage, find_nearby
@@ -58,7 +58,7 @@ def results() -> tuple[str, int] | str | Response:
         found = parse_search(args, settings, current_app.extensions["geocoder"], session)
     except BadQueryError as exc:
         return _form_with_error(exc), 400
-    page = find_nearby(session=session, query=found.query)
+    page = find_nearby(session=session, query=found.query, with_listing=True)
     page, confirmations = with_confirmations(page)
 
     beyond = beyond_empty(session=session, page=page, max_radius=settings.max_radius)
@@ -77,8 +77,13 @@ def results() -> tuple[str, int] | str | Response:
 
 
 def with_confirmations(page: SearchPage) -> tuple[SearchPage, dict[int, LastConfirmation]]:
-    """Read the page's latest phone calls; recently confirmed first at equal distance."""
-    latest = latest_for(session=get_session(), ids=[hit.id for hit in page.hits])
+    """The page's latest phone calls (read with its listings); recently confirmed first at
+    equal distance."""
+    latest = {
+        hit_id: call
+        for hit_id, listing in page.listings.items()
+        if (call := call_of(listing.last_call)) is not None
+    }
     hits = recently_confirmed_first(page.hits, latest, datetime.now(UTC).date())
     return replace(page, hits=hits), latest
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import g
 
+from locator.facilities.search import SearchPage
 from locator.laws.status import (
     LocalIndex,
     LocalRule,
@@ -77,3 +78,29 @@ def law_statuses() -> dict[str, str]:
         g.law_statuses = statuses_by_state(session=get_session())
     found: dict[str, str] = g.law_statuses
     return found
+
+
+def page_law_statuses(page: SearchPage) -> dict[str, str]:
+    """Return the kratom-law status of each state on a page, read with its listings if it was.
+
+    A page searched ``with_listing`` carries each listing's status from its own statement (one
+    read fewer a results page); any other page falls back to :func:`law_statuses`.
+    """
+    if not page.listings:
+        return law_statuses()
+    return {
+        hit.state: status
+        for hit in page.hits
+        if (status := page.listings[hit.id].law_status) is not None
+    }
+
+
+def page_local_law_index(page: SearchPage) -> LocalIndex:
+    """Return the city and county rules of the page's states; none read where none exists.
+
+    A page searched ``with_listing`` says for each listing whether its state has a rule, so
+    a page without one reads nothing.
+    """
+    if not page.listings:
+        return local_law_index_for(hit.state for hit in page.hits)
+    return local_law_index_for(hit.state for hit in page.hits if page.listings[hit.id].local_rules)

@@ -39,7 +39,7 @@ from locator.laws.status import LocalIndex, LocalRule, local_rules_for
 from locator.web.confirmations import confirmation_line
 from locator.web.fragments import cached_markup
 from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
-from locator.web.law_context import law_statuses, local_law_index_for
+from locator.web.law_context import page_law_statuses, page_local_law_index
 
 # A row id no listing has (RowIdConverter allows up to 2**31 - 1): the page builds each link
 # once with it and puts every row's id in its place.
@@ -143,8 +143,8 @@ def facility_items(
         locale=locale,
         law_lines=_LawLines(
             law_badge,
-            law_statuses(),
-            local_law_index_for(hit.state for hit in page.hits),
+            page_law_statuses(page),
+            page_local_law_index(page),
             every_row=law_lines,
         ),
         confirmations=confirmations or {},
@@ -218,7 +218,7 @@ def law_summary(page: SearchPage, badge: LawBadge) -> Markup:
     What ``hits|map(attribute='state')|reject('equalto', '')|unique`` gave in the template
     (``unique`` compares case-insensitively), each badge followed by a space.
     """
-    statuses = law_statuses()
+    statuses = page_law_statuses(page)
     states: dict[str, str] = {}
     for hit in page.hits:
         if hit.state != "":
