@@ -22,13 +22,13 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 from pathlib import Path
+
+from werkzeug.test import TestResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.page_html import with_confirmations
-from locator import create_app
+from bench.page_html import draw_twice
 
 API = "/api/v1/facilities"
 FIXED = (
@@ -103,26 +103,13 @@ def random_urls(count: int) -> list[str]:
 
 def save(folder: Path, database: Path, count: int) -> int:
     """Ask every query on a copy of ``database`` and write each answer into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
     urls = [*FIXED, *random_urls(count)]
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "api.db"
-        with_confirmations(database, copy)
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{copy}",
-                "TESTING": True,
-                "PAGE_SIZE": 25,
-                "RATELIMIT_ENABLED": False,  # hundreds of API calls from one address
-            }
-        )
-        client = app.test_client()
-        for n, url in enumerate(urls):
-            for draw in (1, 2):
-                response = client.get(url)
-                head = f"{url}\n{response.status_code} {response.content_type}\n"
-                (folder / f"{n:04d}-{draw}.json").write_bytes(head.encode() + response.get_data())
-        app.extensions["engine"].dispose()
+
+    def head(url: str, response: TestResponse) -> str:
+        return f"{url}\n{response.status_code} {response.content_type}\n"
+
+    # hundreds of API calls from one address: no rate limit
+    draw_twice(database, urls, folder, "{n:04d}-{draw}.json", head, RATELIMIT_ENABLED=False)
     print(f"saved {len(urls)} answers, twice each, in {folder}")
     return 0
 

@@ -21,10 +21,13 @@ import argparse
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
+from werkzeug.test import TestResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -104,20 +107,42 @@ def with_confirmations(source: Path, target: Path) -> None:
 
 def save(folder: Path, database: Path) -> int:
     """Render every URL on a copy of ``database`` and write each page into ``folder``."""
+
+    def head(_url: str, response: TestResponse) -> str:
+        return f"{response.status_code} {response.headers.get('Location', '')}\n"
+
+    draw_twice(database, URLS, folder, "{n:02d}-{draw}.html", head)
+    print(f"saved {len(URLS)} pages in {folder}")
+    return 0
+
+
+def draw_twice(
+    database: Path,
+    urls: Sequence[str],
+    folder: Path,
+    name: str,
+    head: Callable[[str, TestResponse], str],
+    **config: Any,
+) -> None:
+    """Ask each URL twice of an app on a copy of ``database`` (with phone calls added); write
+    each answer, after its ``head`` (of the URL and the answer), to ``folder``/``name``
+    (formatted with n and draw).
+
+    The second draw comes from whatever the first one cached.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "pages.db"
         with_confirmations(database, copy)
-        app = create_app({"DATABASE_URL": f"sqlite:///{copy}", "TESTING": True, "PAGE_SIZE": 25})
+        settings = {"DATABASE_URL": f"sqlite:///{copy}", "TESTING": True, "PAGE_SIZE": 25}
+        app = create_app({**settings, **config})
         client = app.test_client()
-        for n, url in enumerate(URLS):
-            for draw in (1, 2):  # the second draw comes from whatever the first one cached
+        for n, url in enumerate(urls):
+            for draw in (1, 2):
                 response = client.get(url)
-                body = f"{response.status_code} {response.headers.get('Location', '')}\n"
-                (folder / f"{n:02d}-{draw}.html").write_bytes(body.encode() + response.get_data())
+                path = folder / name.format(n=n, draw=draw)
+                path.write_bytes(head(url, response).encode() + response.get_data())
         app.extensions["engine"].dispose()
-    print(f"saved {len(URLS)} pages in {folder}")
-    return 0
 
 
 def compare(before: Path, after: Path) -> int:

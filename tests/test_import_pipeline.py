@@ -92,6 +92,18 @@ def _failing_after(pages: list, error: Exception) -> Iterator:
     raise error
 
 
+def _fail_midway(engine: Engine) -> None:
+    """Run an import whose connection drops after its rows were read (it must raise)."""
+    with pytest.raises(ConnectionError):
+        run_import(
+            engine,
+            source="samhsa",
+            items=_failing_after([_page()], ConnectionError("reset")),
+            writer=FacilityWriter(source="samhsa", source_note="test"),
+            seen_on=date(2026, 11, 2),
+        )
+
+
 @pytest.mark.parametrize(
     "breakage",
     [
@@ -254,14 +266,7 @@ def test_a_postgres_import_prepares_no_statement_and_gives_the_setting_back(
     _import(empty_engine, [_page()], prepare=prepare)
     assert inside == [(None, "auto")]
     assert threshold() == configured
-    with pytest.raises(ConnectionError):
-        run_import(
-            empty_engine,
-            source="samhsa",
-            items=_failing_after([_page()], ConnectionError("reset")),
-            writer=FacilityWriter(source="samhsa", source_note="test"),
-            seen_on=date(2026, 11, 2),
-        )
+    _fail_midway(empty_engine)
     assert threshold() == configured
 
 
@@ -281,12 +286,5 @@ def test_an_import_gives_its_sqlite_connection_back_memory_mapped_as_it_was(
     assert configured > 0
     _import(empty_engine, [_page()])
     assert mapped() == configured
-    with pytest.raises(ConnectionError):
-        run_import(
-            empty_engine,
-            source="samhsa",
-            items=_failing_after([_page()], ConnectionError("reset")),
-            writer=FacilityWriter(source="samhsa", source_note="test"),
-            seen_on=date(2026, 11, 2),
-        )
+    _fail_midway(empty_engine)
     assert mapped() == configured
