@@ -19,7 +19,6 @@ Each saved answer starts with its status code and content type.
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from werkzeug.test import TestResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.page_html import draw_twice
+from bench.page_html import draw_twice, save_compare_parser
 
 API = "/api/v1/facilities"
 FIXED = (
@@ -128,17 +127,8 @@ def compare(before: Path, after: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    saving = commands.add_parser("save")
-    saving.add_argument("folder", type=Path)
-    saving.add_argument("--database", type=Path, required=True, help="a national SQLite file")
+    parser, saving = save_compare_parser(__doc__)
     saving.add_argument("--random", type=int, default=300, help="random searches besides")
-    comparing = commands.add_parser("compare")
-    comparing.add_argument("before", type=Path)
-    comparing.add_argument("after", type=Path)
     args = parser.parse_args(argv)
     if args.command == "save":
         return save(args.folder, args.database, args.random)

@@ -159,9 +159,12 @@ def compare(before: Path, after: Path) -> int:
     return 1 if differ else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def save_compare_parser(
+    description: str | None,
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """Return the command line of a save/compare script and its ``save`` subcommand."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
     saving = commands.add_parser("save")
@@ -170,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     comparing = commands.add_parser("compare")
     comparing.add_argument("before", type=Path)
     comparing.add_argument("after", type=Path)
+    return parser, saving
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, _ = save_compare_parser(__doc__)
     args = parser.parse_args(argv)
     if args.command == "save":
         return save(args.folder, args.database)
