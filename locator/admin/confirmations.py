@@ -9,7 +9,7 @@ problem report, where an admin may accept a correction (locator/admin/correction
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -185,6 +185,17 @@ def latest_for(*, session: Session, ids: Iterable[int]) -> dict[int, LastConfirm
     return found
 
 
+def latest_read(listings: Mapping[int, Any]) -> dict[int, LastConfirmation]:
+    """Return the latest calls a search read beside its hits (``SearchPage.listings``: each
+    listing's ``last_call``), as :func:`latest_for` gives them: only facilities with a call."""
+    found = {}
+    for facility_id, listing in listings.items():
+        call = call_of(listing.last_call)
+        if call is not None:
+            found[facility_id] = call
+    return found
+
+
 def call_of(value: Any) -> LastConfirmation | None:
     """Read a latest call as the search statement gives it (facilities.search.listing_columns):
     a JSON array of date, outcome, wait and services confirmed, or None without a call."""
@@ -236,10 +247,9 @@ def recently_confirmed_first(
         return sorted(hits, key=_shown_distance)
 
     def key(hit: Any) -> tuple[float, int]:
-        distance = hit.distance
         found = latest.get(hit.id)
         recent = found is not None and found.called_on >= since
-        return (float("inf") if distance is None else round(distance, 2), 0 if recent else 1)
+        return (_shown_distance(hit), 0 if recent else 1)
 
     return sorted(hits, key=key)
 

@@ -15,8 +15,8 @@ from werkzeug.datastructures import iter_multi_items
 
 from locator.admin.confirmations import (
     LastConfirmation,
-    call_of,
     latest_for,
+    latest_read,
     recently_confirmed_first,
 )
 from locator.facilities.detail import facility_codes
@@ -46,7 +46,7 @@ def facilities() -> Response:
         request.args, current_settings(), current_app.extensions["geocoder"], get_session()
     )
     page = find_nearby(session=get_session(), query=found.query, with_codes=True, with_listing=True)
-    latest = _latest_calls(page)
+    latest = latest_read(page.listings)
     g.listings = page.listings
     page = replace(page, hits=recently_confirmed_first(page.hits, latest, _today()))
     g.confirmations = latest
@@ -55,16 +55,6 @@ def facilities() -> Response:
     # orjson: the page holds only strings, numbers and lists, and is the API's busiest answer
     # (a sixth of its time went to the json module; bench/load.sh).
     return Response(orjson.dumps(body), mimetype="application/json")
-
-
-def _latest_calls(page: SearchPage) -> dict[int, LastConfirmation]:
-    """Return each hit's latest phone call, read with the page (``with_listing``)."""
-    found = {}
-    for facility_id, listing in page.listings.items():
-        call = call_of(listing.last_call)
-        if call is not None:
-            found[facility_id] = call
-    return found
 
 
 def _beyond_json(page: SearchPage) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from locator.admin.confirmations import LastConfirmation, call_of, recently_confirmed_first
+from locator.admin.confirmations import LastConfirmation, latest_read, recently_confirmed_first
 from locator.errors import BadQueryError
 from locator.exports.formats import FORMATS
 from locator.facilities.search import SearchPage, find_nearby
@@ -79,11 +79,7 @@ def results() -> tuple[str, int] | str | Response:
 def with_confirmations(page: SearchPage) -> tuple[SearchPage, dict[int, LastConfirmation]]:
     """The page's latest phone calls (read with its listings); recently confirmed first at
     equal distance."""
-    latest = {
-        hit_id: call
-        for hit_id, listing in page.listings.items()
-        if (call := call_of(listing.last_call)) is not None
-    }
+    latest = latest_read(page.listings)
     hits = recently_confirmed_first(page.hits, latest, datetime.now(UTC).date())
     return replace(page, hits=hits), latest
 

@@ -33,14 +33,14 @@ VARY = ("Cookie", "Accept-Language")
 _CURRENT = ' aria-current="true"'
 
 
-def offered_languages() -> list[str]:
+def offered_languages() -> tuple[str, ...]:
     """Return the interface languages this site offers, first one the default."""
-    return list(current_settings().languages)
+    return current_settings().languages
 
 
 def choose_locale() -> str:
     """Pick the request's language: ?lang=, then the cookie, then Accept-Language."""
-    offered = current_settings().languages
+    offered = offered_languages()
     for asked in (_asked_language(), _given(request.cookies, LANG_COOKIE)):
         if asked in offered:
             return str(asked)
@@ -67,7 +67,7 @@ def current_language() -> str:
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with ?lang= in a cookie, so the next pages follow it."""
     asked = _asked_language()
-    if asked in current_settings().languages and _given(request.cookies, LANG_COOKIE) != asked:
+    if asked in offered_languages() and _given(request.cookies, LANG_COOKIE) != asked:
         response.set_cookie(
             LANG_COOKIE, str(asked), max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True
         )
