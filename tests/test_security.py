@@ -254,3 +254,17 @@ def test_pages_are_never_counted_against_a_limit(db_url: str) -> None:
         assert client.get("/laws").status_code == 200
     assert_api_limit(client)  # the API's whole budget is still there
     app.extensions["engine"].dispose()
+
+
+def test_session_cookies_are_signed_by_the_current_key_and_its_fallbacks(app: Flask) -> None:
+    # The signer is built once per key (CookieSessions): a changed key must still be obeyed.
+    client = admin_client_for(app)
+    assert client.get("/admin/audit").status_code == 200  # signed in by the session cookie
+    first = app.session_interface.get_signing_serializer(app)
+    assert first is app.session_interface.get_signing_serializer(app)
+    old_key = app.secret_key
+    app.secret_key = "another-secret-key-of-some-length"
+    assert client.get("/admin/audit").status_code in (302, 303)  # the old cookie no longer signs in
+    assert app.session_interface.get_signing_serializer(app) is not first
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get("/admin/audit").status_code == 200  # the old key is accepted as a fallback

@@ -15,10 +15,12 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,10 +70,30 @@ def init_app(app: Flask) -> None:
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.session_interface = CookieSessions()
     hosts.init_app(app)  # its host check goes first of all before-request hooks
     app.before_request(refuse_large_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
     app.extensions["rate_limiter"] = _limiter(app)
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookies, with the signer built once per key instead of per request.
+
+    Flask builds a new serializer for every request, session cookie or not: a fiftieth of a
+    search API answer (bench/load.sh). The serializer keeps no state between calls; a changed
+    secret key or fallback list builds a new one.
+    """
+
+    def __init__(self) -> None:
+        self._signer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._signer
+        if cached is None or cached[0] != key:
+            cached = self._signer = (key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def check_secret_key(env: str, key: str) -> None:
