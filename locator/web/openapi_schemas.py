@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from locator.facilities.search import TOTAL_CAP
+
 NULL_STR = {"type": "string", "nullable": True}
 NULL_NUM = {"type": "number", "nullable": True}
 NULL_INT = {"type": "integer", "nullable": True}
@@ -220,7 +222,7 @@ def schemas_() -> dict[str, Any]:
                 "total_exact": {
                     "type": "boolean",
                     "description": "False when more than `total` facilities match (totals are "
-                    "counted up to 1000; `pages` is then a lower bound).",
+                    f"counted up to {TOTAL_CAP}; `pages` is then a lower bound).",
                 },
                 "page": {"type": "integer"},
                 "per_page": {"type": "integer"},
