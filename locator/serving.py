@@ -7,6 +7,7 @@ processes). No scheduler starts here: `locator scheduler` is its own, single pro
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Mapping
@@ -40,7 +41,20 @@ def production_app() -> Flask:
     app = create_app()
     configure_logging(settings_of(app).log_level)
     _ = app.extensions["geocoder"].gazetteer  # the first search should not pay for it
+    keep_startup_objects_out_of_gc()
     return app
+
+
+def keep_startup_objects_out_of_gc() -> None:
+    """Move what the worker built at start (the app, the gazetteer: ~230,000 objects) out of
+    the collector's reach, so no request waits for a full collection to walk them again.
+
+    Measured in process (2,000 results pages): a full collection paused 148-314 ms (one every
+    ~2,000 pages per worker: a p99 spike under load, every thread of the worker waiting); after
+    the freeze the longest pause was 4 ms. What requests create is still collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def gunicorn_argv(

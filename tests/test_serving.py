@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from flask import Flask
 from sqlalchemy import Engine
@@ -12,7 +14,7 @@ from sqlmodel import Session
 
 from locator.config import load_config
 from locator.models import ImportRun, utcnow
-from locator.serving import gunicorn_argv
+from locator.serving import gunicorn_argv, production_app
 from tests.conftest import make_app
 from tests.utils.processes import answers, free_port, start_locator, stop, wait_until
 
@@ -40,6 +42,22 @@ def test_serve_prod_runs_two_gunicorn_workers_and_stops_cleanly(
     assert code == 0, output
     assert output.count("Booting worker with pid") >= 2, output  # a slow boot may be retried
     assert "Shutting down: Master" in output
+
+
+def test_a_worker_keeps_what_it_built_at_start_out_of_the_collector(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCATOR_DATABASE_URL", db_url)
+    gc.unfreeze()
+    app = production_app()
+    try:
+        # The app and the place gazetteer (tens of thousands of ZIP places) are frozen: a full
+        # collection during a request no longer walks them.
+        assert gc.get_freeze_count() > 50_000
+        assert app.test_client().get("/api/v1/services").status_code == 200
+    finally:
+        gc.unfreeze()
+        app.extensions["engine"].dispose()
 
 
 def test_serve_prod_refuses_a_database_that_is_not_set_up(tmp_path: Path) -> None:
