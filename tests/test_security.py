@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import socket
 import uuid
 from pathlib import Path
@@ -263,7 +264,7 @@ def test_session_cookies_are_signed_by_the_current_key_and_its_fallbacks(app: Fl
     first = app.session_interface.get_signing_serializer(app)
     assert first is app.session_interface.get_signing_serializer(app)
     old_key = app.secret_key
-    app.secret_key = "another-secret-key-of-some-length"
+    app.secret_key = secrets.token_urlsafe(24)  # another key
     assert client.get("/admin/audit").status_code in (302, 303)  # the old cookie no longer signs in
     assert app.session_interface.get_signing_serializer(app) is not first
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
