@@ -71,6 +71,7 @@ class Settings:
     http_max_retries: int
     job_lock_hours: float
     scheduler_timezone: str
+    import_niceness: int
     scheduler_run_on_start: bool
     health_stale_factor: float
     serve_workers: int

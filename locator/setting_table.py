@@ -238,6 +238,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("scheduler_timezone", "UTC", "Time zone the scheduler's cron expressions are read in."),
     Setting(
+        "import_niceness",
+        10,
+        "CPU priority of imports (`locator import`, `locator scheduler`): the Unix nice value "
+        "they run at, so searches keep the CPU while a national file loads; 0 leaves it as is.",
+        minimum=0,
+    ),
+    Setting(
         "scheduler_run_on_start",
         False,
         "Also run every scheduled job once as soon as `locator scheduler` starts (e.g. to fill "

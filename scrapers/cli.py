@@ -32,6 +32,7 @@ from scrapers.base import ImportError_, ImportReport
 from scrapers.files import FileOptions
 from scrapers.meeting_snapshot import seed_meetings
 from scrapers.registry import SOURCES, Source, source
+from scrapers.scheduler import run_at_import_priority
 
 
 @click.command("init")
@@ -70,8 +71,10 @@ def seed_command(force: bool) -> None:
 
 
 @click.group("import")
+@with_appcontext
 def import_group() -> None:
     """Import a source into the store (from a file, or live where the source allows)."""
+    run_at_import_priority(current_settings().import_niceness)
 
 
 @import_group.command("samhsa", help=source("samhsa").description)

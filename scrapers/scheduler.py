@@ -10,6 +10,7 @@ app never starts this: each web worker would run every job.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -92,6 +93,20 @@ def build_scheduler(
     return scheduler
 
 
+def run_at_import_priority(niceness: int) -> None:
+    """Run this process at the nice value ``import_niceness`` (never raising its priority).
+
+    An import is batch work: at the default priority a national load took one of the two
+    cores from the web workers (bench/load.sh, "during an import"). The database server's
+    own work for the import is not affected.
+    """
+    if niceness <= 0 or not hasattr(os, "nice"):
+        return
+    current = os.nice(0)
+    if current < niceness:
+        os.nice(niceness - current)
+
+
 @click.command("scheduler")
 @click.option("--once", "once", metavar="JOB", help="Run one job now, under its lock, and exit.")
 @with_appcontext
@@ -99,6 +114,7 @@ def scheduler_command(once: str | None) -> None:
     """Run the importer jobs on their schedules (the only scheduler process)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine, config = get_engine(), current_app.config
+    run_at_import_priority(settings_of(config).import_niceness)
     if once:
         specs = {spec.name: spec for spec in JOBS}
         if once not in specs:

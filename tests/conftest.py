@@ -50,6 +50,9 @@ def _isolated_settings(
     empty = tmp_path_factory.getbasetemp() / "empty-config.toml"
     empty.touch()
     monkeypatch.setenv("LOCATOR_CONFIG", str(empty))
+    # CLI imports run in the test process: they must not lower its priority for every test
+    # after them (tests/test_cli.py checks the setting on its own).
+    monkeypatch.setenv("LOCATOR_IMPORT_NICENESS", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,40 @@ def test_import_samhsa_from_a_saved_response(empty_db_url: str) -> None:
     assert "inserted 23" in result.output
     with Session(app.extensions["engine"]) as session:
         assert session.scalar(select(func.count()).select_from(Facility)) == 23
+
+
+def test_imports_run_at_the_import_priority(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    niceness = [0]
+
+    def nice(increment: int) -> int:  # os.nice, on a pretend process (the test's own stays)
+        niceness[0] += increment
+        return niceness[0]
+
+    monkeypatch.setattr("scrapers.scheduler.os.nice", nice)
+    runner, _app = _runner(empty_db_url, IMPORT_NICENESS=10)
+    result = runner.invoke(cli, ["import", "samhsa", "--file", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert niceness == [10]
+    niceness[0] = 0
+    scheduled = runner.invoke(cli, ["scheduler", "--once", "no-such-job"])
+    assert "No job 'no-such-job'" in scheduled.output
+    assert niceness == [10]  # the scheduler, too, lowered itself first
+
+
+def test_the_import_priority_is_only_ever_lowered() -> None:
+    code = (
+        "import os; from scrapers.scheduler import run_at_import_priority as run; "
+        "start = os.nice(0); run(7); a = os.nice(0); run(3); b = os.nice(0); run(0); "
+        "print(start, a, b, os.nice(0))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    start, *after = (int(n) for n in done.stdout.split())
+    assert after == [max(start, 7)] * 3  # raised to 7 once, never lowered back
 
 
 def test_import_of_a_broken_file_says_so_and_keeps_the_data(db_url: str, tmp_path: Path) -> None:
