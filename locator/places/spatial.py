@@ -274,8 +274,11 @@ def _knn_page(
     limit, offset = page.limit, page.offset
     ahead = offset + limit  # the rows up to the page's end
     fetch = _knn_bound(connection, ahead)
-    count_cap = page.count_cap
-    counted = None
+    # The count reads at least as far as the page and a few rows: a deep page (the fourth of
+    # 25) in a circle of up to ahead + 4 rows knows its exact total, as a read of that many
+    # rows did before.
+    count_cap = None if page.count_cap is None else max(page.count_cap, ahead + 5)
+    asked, counted = count_cap, None
     while True:
         sql, values = knn_statement(query, origin, radius_km, ahead, fetch, params, count_cap)
         rows = driver_rows(connection, sql, values, binary=True, prepare=True)
@@ -283,7 +286,7 @@ def _knn_page(
         # ``closer`` grows along them, so below ``ahead`` on the last of ``fetch`` rows means
         # the LIMIT cut the read before the page's edge closed.
         if count_cap is not None and len(rows) > ahead:
-            counted = int(rows[-1][0])  # only the row past the page carries the count
+            counted = int(rows[-1][0])  # only the rows past the page carry the count
             count_cap = None  # a wider read does not count again
         if len(rows) < fetch or rows[-1][1] >= ahead:
             break
@@ -292,9 +295,14 @@ def _knn_page(
     ranked = sorted(rows, key=lambda row: (-row[4], row[key]))
     found = [row[4:] for row in ranked[offset : offset + limit]]
     seen = len(rows)
-    # No row past the page: the statement stopped at the end of the circle, so it read it all.
-    whole = seen <= ahead
-    return NearestPage(found, not whole, seen if whole else None, seen, counted)
+    # No row past the page: the statement stopped at the end of the circle, so it read it all;
+    # a count below its cap counted them all.
+    total = seen if seen <= ahead else None
+    if counted is not None and asked is not None and counted < asked:
+        total = counted
+    if counted is not None and page.count_cap is not None:
+        counted = min(counted, page.count_cap)
+    return NearestPage(found, seen > ahead, total, seen, counted)
 
 
 def _knn_bound(connection: Connection, ahead: int) -> int:
