@@ -340,17 +340,16 @@ def _add_grid_rows(conn: Any, origin: Point, count: int) -> None:
 
 def _knn_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the KNN statements a search runs (PostGIS only; others skip the test)."""
-    from locator.places import spatial
+    from locator.db import driver_rows
 
     reads: list[str] = []
-    real = spatial.driver_rows
 
     def recording(connection: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
         if "<->" in sql:
             reads.append(sql)
-        return real(connection, sql, *args, **kwargs)
+        return driver_rows(connection, sql, *args, **kwargs)
 
-    monkeypatch.setattr(spatial, "driver_rows", recording)
+    monkeypatch.setattr("locator.places.spatial.driver_rows", recording)
     return reads
 
 
