@@ -283,7 +283,13 @@ def test_on_postgis_the_search_walks_the_gist_index_nearest_first(
     query = FacilityQuery(origin=ANCHORAGE, radius=100, categories=("outpatient",))
     conditions, filters = facility_conditions(query)
     sql, values = knn_statement(
-        RankedQuery("facility", conditions, HIT_FIELDS), ANCHORAGE, 161.0, 26, filters, count_cap
+        RankedQuery("facility", conditions, HIT_FIELDS),
+        ANCHORAGE,
+        161.0,
+        25,
+        52,
+        filters,
+        count_cap,
     )
     with store.begin() as conn:
         if not has_postgis(conn, "facility"):
@@ -330,3 +336,71 @@ def _add_grid_rows(conn: Any, origin: Point, count: int) -> None:
             }
         )
     conn.execute(insert(Facility), rows)
+
+
+def _knn_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the KNN statements a search runs (PostGIS only; others skip the test)."""
+    from locator.db import driver_rows
+
+    reads: list[str] = []
+
+    def recording(connection: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if "<->" in sql:
+            reads.append(sql)
+        return driver_rows(connection, sql, *args, **kwargs)
+
+    monkeypatch.setattr("locator.places.spatial.driver_rows", recording)
+    return reads
+
+
+def _require_postgis(engine: Engine) -> None:
+    from locator.places.spatial import has_postgis
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostGIS is a PostgreSQL extension; SQLite uses the band index")
+    with engine.connect() as conn:
+        if not has_postgis(conn, "facility"):
+            pytest.skip("this PostgreSQL has no PostGIS: the band index path is tested")
+
+
+def test_on_postgis_a_page_edge_among_sites_at_one_point_is_one_read(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The twelve sites at one point straddle the edge of a 7-row page: one statement reads
+    past them (and counts the total), in the order a brute force gives."""
+    _require_postgis(store)
+    reads = _knn_reads(monkeypatch)
+    origin = Point(*TIE_POINT)
+    expected = brute_force(all_rows(store), FacilityQuery(origin=origin, radius=30), None)
+    for page in (1, 2):
+        query = FacilityQuery(origin=origin, radius=30, per_page=7, page=page)
+        reads.clear()
+        found = search(store, query)
+        assert [h.id for h in found.hits] == [r.id for r in expected[(page - 1) * 7 : page * 7]]
+        assert (found.total, found.total_exact) == (len(expected), True)
+        assert len(reads) == 1
+
+
+def test_on_postgis_a_read_cut_by_its_limit_reads_on(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the bound one row past the page, the ties at a page's edge need wider reads: the
+    pages and totals are still a brute force's."""
+    from locator.places import spatial
+
+    _require_postgis(store)
+    monkeypatch.setattr(spatial, "_knn_bound", lambda _connection, ahead: ahead + 1)
+    reads = _knn_reads(monkeypatch)
+    rows = all_rows(store)
+    widened = 0
+    for origin, miles, services in [(Point(*TIE_POINT), 30, ()), *CASES[:6]]:
+        query = FacilityQuery(origin=origin, radius=miles, categories=services, per_page=5)
+        expected = brute_force(rows, query, None)
+        got = _read_pages(store, query, stop=min(len(expected), 30))
+        assert [h.id for h in got] == [r.id for r in expected[: len(got)]], (origin, miles)
+        reads.clear()
+        first = search(store, query)
+        widened += len(reads) > 1
+        if len(expected) <= TOTAL_CAP:
+            assert (first.total, first.total_exact) == (len(expected), True)
+    assert widened  # the twelve sites at one point do not fit a bound of one row past 5
