@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from locator import create_app
 from locator.errors import ConfigError
 from locator.paths import STATIC_DIR, TEMPLATES_DIR
-from locator.web.security import content_security_policy
+from locator.web.security import CookieSessions, content_security_policy
 from tests.browser.test_accessibility import every_page
 from tests.conftest import admin_client_for, make_app
 
@@ -261,11 +261,13 @@ def test_session_cookies_are_signed_by_the_current_key_and_its_fallbacks(app: Fl
     # The signer is built once per key (CookieSessions): a changed key must still be obeyed.
     client = admin_client_for(app)
     assert client.get("/admin/audit").status_code == 200  # signed in by the session cookie
-    first = app.session_interface.get_signing_serializer(app)
-    assert first is app.session_interface.get_signing_serializer(app)
+    sessions = app.session_interface
+    assert isinstance(sessions, CookieSessions)
+    first = sessions.get_signing_serializer(app)
+    assert first is sessions.get_signing_serializer(app)
     old_key = app.secret_key
     app.secret_key = secrets.token_urlsafe(24)  # another key
     assert client.get("/admin/audit").status_code in (302, 303)  # the old cookie no longer signs in
-    assert app.session_interface.get_signing_serializer(app) is not first
+    assert sessions.get_signing_serializer(app) is not first
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
     assert client.get("/admin/audit").status_code == 200  # the old key is accepted as a fallback
