@@ -117,13 +117,24 @@ def page_statement(
     return _rendered(dialect, query, shape, radius_km is not None), values
 
 
-def _box_values(origin: Point, radius_km: float, values: dict[str, Any]) -> tuple[int, ...]:
-    """Put each box's bands and longitudes in ``values``; return the bands a box (the shape)."""
+def _box_values(
+    origin: Point, radius_km: float, values: dict[str, Any], *, arrays: bool = False
+) -> tuple[int, ...]:
+    """Put each box's bands and longitudes in ``values``; return the bands a box (the shape).
+
+    Bands are bound one by one (``b0_0, b0_1``), or with ``arrays`` as one array a box
+    (``b0``, PostgreSQL): then the statement's text is the same whatever the radius, so a
+    connection prepares it once and PostgreSQL plans it a few times, not once more per number
+    of bands.
+    """
     shape: list[int] = []
     for index, box in enumerate(bounding_boxes(origin, radius_km)):
         bands = lat_bands(box)
         shape.append(len(bands))
-        values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
+        if arrays:
+            values[f"b{index}"] = bands
+        else:
+            values.update({f"b{index}_{n}": band for n, band in enumerate(bands)})
         values[f"w{index}"], values[f"e{index}"] = box.west, box.east
     return tuple(shape)
 
@@ -342,23 +353,9 @@ def knn_statement(
     values.update(min_dot=min_dot(radius_km), reach=radius_km * 1000 * 1.01 + 100)
     boxes: int | None = None
     if count_cap is not None:
-        boxes = _box_arrays(origin, radius_km, values)
+        boxes = len(_box_values(origin, radius_km, values, arrays=True))
         values["cap"] = count_cap
     return _knn_rendered(query, boxes), values
-
-
-def _box_arrays(origin: Point, radius_km: float, values: dict[str, Any]) -> int:
-    """Put each box's bands (one array) and longitudes in ``values``; return the box count.
-
-    One array per box keeps the statement's text the same whatever the radius, so a
-    connection prepares it once (psycopg) and PostgreSQL plans it a few times, not once more
-    per number of bands.
-    """
-    found = bounding_boxes(origin, radius_km)
-    for index, box in enumerate(found):
-        values[f"b{index}"] = lat_bands(box)
-        values[f"w{index}"], values[f"e{index}"] = box.west, box.east
-    return len(found)
 
 
 ORIGIN = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
