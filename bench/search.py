@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -313,17 +312,17 @@ def numpy_query(data: Dataset) -> Callable[[Point, float, bool], int]:
 
 
 def project_query(engine: Engine, key: str = FILTER) -> Callable[[Point, float, bool], int]:
-    """(a) The project's own search: a fresh session, first page of 25 with distances.
+    """(a) The project's own search: a fresh connection, first page of 25 with distances.
 
-    The session is the one the search API opens for each request (``@reads_only``: on the
-    app's reading engine, built once per app as here); closing it returns the connection.
+    The connection is the one the search API checks out for each request (``@reads_only``:
+    from the app's reading engine, built once per app as here); closing it returns it.
     """
     reader = reading_engine(engine)
 
     def run(origin: Point, miles: float, filtered: bool) -> int:
-        with Session(reader) as session:
+        with reader.connect() as connection:
             page = find_nearby(
-                session=session,
+                session=connection,
                 query=FacilityQuery(
                     origin=origin,
                     radius=miles,

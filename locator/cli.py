@@ -83,7 +83,8 @@ def _serve_gunicorn(bind: str | None, workers: int | None) -> None:
 
     argv = gunicorn_argv(settings_of(current_app), bind=bind, workers=workers)
     click.echo(f"Starting gunicorn: {' '.join(argv[1:])}", err=True)
-    get_engine().dispose()  # the workers open their own connections
+    for key in ("engine", "reading_engine"):  # the workers open their own connections
+        current_app.extensions[key].dispose()
     sys.stdout.flush()
     sys.stderr.flush()
     # Replace this process, so a supervisor's SIGTERM reaches gunicorn's master directly.

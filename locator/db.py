@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import UserDefinedType
 
@@ -62,8 +63,7 @@ def _check_alive(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
-        # End the transaction the ping began: a reading engine's checkout sets autocommit
-        # next, which psycopg refuses inside a transaction.
+        # End the transaction the ping began (none on a reading engine's connections).
         dbapi_connection.rollback()
     except Exception as error:
         raise exc.InvalidatePoolError(str(error)) from error
@@ -83,17 +83,21 @@ def _looks_closed(dbapi_connection: Any) -> bool:
 
 
 def reading_engine(engine: Engine) -> Engine:
-    """Return ``engine`` with each statement on its own (PostgreSQL's autocommit), same pool.
+    """Return an engine for requests that only read: each statement on its own (autocommit).
 
-    For requests that only read: psycopg opens a transaction (a BEGIN round trip) before the
-    first statement and the pool ends it (a ROLLBACK round trip); under READ COMMITTED, the
-    default, every statement takes its own snapshot either way, so reads see the same rows.
-    A single-statement write (the geocoder's cache row) still commits. SQLite's driver begins
-    no transaction for reads, so its engine is returned as it is.
+    psycopg opens a transaction (a BEGIN round trip) before the first statement and the pool
+    ends it (a ROLLBACK round trip); under READ COMMITTED, the default, every statement takes
+    its own snapshot either way, so reads see the same rows. A single-statement write (the
+    geocoder's cache row) still commits. On PostgreSQL it is an engine of its own (its own
+    pool), its connections in autocommit from the start: switching a pooled connection of
+    ``engine`` in and out of autocommit made each checkout ~70 µs instead of ~30 µs. SQLite's
+    driver begins no transaction for reads, so its engine is returned as it is.
     """
     if is_sqlite(engine):
         return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return make_engine(
+        engine.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
 
 
 class _Geography(UserDefinedType[Any]):
@@ -183,6 +187,11 @@ def include_object(
     if (type_, name) in {("column", "geog"), ("table", "spatial_ref_sys")}:
         return False
     return not (type_ == "index" and name and name.startswith("ix_spatial_"))
+
+
+def connection_of(source: Session | Connection) -> Connection:
+    """Return the connection a session reads through, or the connection itself."""
+    return source if isinstance(source, Connection) else source.connection()
 
 
 def driver_rows(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlmodel import Session
 
 from locator.admin.confirmations import latest_for
@@ -198,3 +201,42 @@ def test_the_listing_reads_of_the_search_agree_with_their_own_lookups(app: Flask
     assert {r["state_law"]["status"] for r in again if r["address"]["state"] == state} == {
         "unregulated"
     }
+
+
+def test_a_search_reads_through_one_connection_and_opens_no_session(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search reads through one pooled connection; the API's opens no session.
+
+    A session's setup and teardown around the search were about a tenth of it on PostgreSQL
+    (bench/search.py). A session opens only where a view needs the ORM, on the same
+    connection.
+    """
+    from locator.web import session as web_session
+
+    opened: list[object] = []
+
+    class Counted(Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            opened.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(web_session, "Session", Counted)
+    checkouts: list[object] = []
+    for engine in {app.extensions["engine"], app.extensions["reading_engine"]}:
+        event.listen(engine, "checkout", lambda *args: checkouts.append(args))
+
+    def checked_out(path: str) -> int:
+        checkouts.clear()
+        assert client.get(path).status_code == 200
+        return len(checkouts)
+
+    assert checked_out("/api/v1/facilities?near=22903&radius=25") == 1
+    assert opened == []
+    # Sessions on the search's own connection: the phone calls of the nearest matches beyond
+    # an empty radius, then Virginia's city and county rules on the results page.
+    assert checked_out("/api/v1/facilities?near=22903&radius=0.01") == 1
+    assert checked_out("/search?near=22903&radius=25") == 1
+    assert len(opened) == 2
+    checked_out("/api/v1/facilities/1")  # a view that is not reads_only keeps its session
+    assert len(opened) == 3

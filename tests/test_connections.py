@@ -77,23 +77,26 @@ def test_every_pooled_connection_of_a_restarted_server_is_replaced(pg: Engine) -
 
 
 def test_the_search_api_reads_without_a_transaction_and_other_views_keep_theirs() -> None:
-    from locator.web.session import get_session
+    from locator.web.session import get_reader, get_session
     from tests.conftest import make_app
 
     app = make_app(PG_URL)
     with app.test_request_context("/api/v1/facilities?near=22903"):
-        driver = get_session().connection().connection.dbapi_connection
+        reader = get_reader()
+        driver = reader.connection.dbapi_connection
         assert driver is not None and driver.autocommit
+        assert get_session().connection() is reader  # one connection for the request
     with app.test_request_context("/api/v1/facilities/1"):
         driver = get_session().connection().connection.dbapi_connection
         assert driver is not None and not driver.autocommit
+        assert get_reader() is get_session().connection()
     app.extensions["engine"].dispose()
 
 
 def test_a_pinged_connection_serves_a_reading_engine(
     pg: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An idle connection is pinged on checkout; the reading engine then sets autocommit."""
+    """An idle connection is pinged on checkout, the reading engine's (in autocommit) too."""
     from locator import db
 
     reader = db.reading_engine(pg)

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from locator.db import connection_of
 from locator.errors import N_, BadQueryError
 from locator.facilities.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
 from locator.places.geo import Point, Unit, from_km, haversine_km_raw, to_km
@@ -201,15 +202,20 @@ HIT_FIELDS = tuple(f.name for f in fields(FacilityHit) if f.name not in ("distan
 
 
 def find_nearby(
-    *, session: Session, query: FacilityQuery, with_codes: bool = False, with_listing: bool = False
+    *,
+    session: Session | Connection,
+    query: FacilityQuery,
+    with_codes: bool = False,
+    with_listing: bool = False,
 ) -> SearchPage:
     """Return one page of active facilities matching ``query``, nearest first.
 
     Category badges come from the service bits; ``with_codes`` also loads every service code
     of the page's facilities (the API lists them; the result page does not need them), and
-    ``with_listing`` each one's :class:`ListingExtras`, in the same statement.
+    ``with_listing`` each one's :class:`ListingExtras`, in the same statement. ``session``
+    may be a bare connection (a view that only reads: ``locator.web.session.get_reader``).
     """
-    connection = session.connection()
+    connection = connection_of(session)
     shape = _Extras(with_codes, with_listing)
     if query.radius is None:  # a whole state, or anywhere: read it all, the total is exact
         rows = _page_rows(connection, query, shape)
@@ -295,7 +301,7 @@ BEYOND_RINGS_KM = (160.0, 640.0, 2560.0)
 
 def nearest_beyond(
     *,
-    session: Session,
+    session: Session | Connection,
     query: FacilityQuery,
     limit: int = NEAREST_BEYOND,
     with_codes: bool = False,
@@ -390,9 +396,9 @@ def _page_rows(connection: Connection, query: FacilityQuery, shape: _Extras) -> 
     )
 
 
-def count_matches(*, session: Session, query: FacilityQuery) -> int:
+def count_matches(*, session: Session | Connection, query: FacilityQuery) -> int:
     """Count every facility the query matches (used past the last page)."""
-    rows = _page_rows(session.connection(), replace(query, page=1, per_page=1), _Extras())
+    rows = _page_rows(connection_of(session), replace(query, page=1, per_page=1), _Extras())
     return int(rows[0][0]) if rows else 0
 
 

@@ -79,8 +79,11 @@ class Geocoder:
                     self._gazetteer = self._gazetteer_factory()
         return self._gazetteer
 
-    def locate(self, text: str, *, session: Session | None = None) -> Place:
+    def locate(self, text: str, *, session: Session | Callable[[], Session] | None = None) -> Place:
         """Return the place ``text`` names.
+
+        ``session`` (or a function returning it: a request opens its session only when the
+        place is not in the gazetteer) holds the online geocoder's cache.
 
         Raises:
             BadQueryError: the text is empty, too long or holds impossible coordinates.
@@ -172,8 +175,12 @@ class Geocoder:
         )
         return Place(place.point, place.label, "city", place.state, place.time_zone, note)
 
-    def _locate_online(self, query: str, session: Session | None) -> Place | None:
+    def _locate_online(
+        self, query: str, session: Session | Callable[[], Session] | None
+    ) -> Place | None:
         key = fold(query)
+        if callable(session):
+            session = session()
         if session is not None:
             cached = session.get(GeocodeCache, key)
             if cached is not None:

@@ -463,8 +463,3 @@ def has_postgis(connection: Connection, table: str) -> bool:
         tables = frozenset(row[0] for row in driver_rows(connection, sql.replace("%", "%%")))
         _POSTGIS[engine] = tables
     return table in _POSTGIS[engine]
-
-
-def forget_postgis(engine: Engine) -> None:
-    """Drop what ``has_postgis`` remembers of ``engine`` (after a migration changes it)."""
-    _POSTGIS.pop(engine, None)

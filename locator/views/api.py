@@ -33,7 +33,7 @@ from locator.web.i18n import localized_place, request_translations
 from locator.web.law_context import law_json, law_status_json, law_statuses
 from locator.web.params import parse_search
 from locator.web.results import beyond_empty
-from locator.web.session import current_settings, get_session, reads_only
+from locator.web.session import current_settings, get_reader, get_session, reads_only
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,10 +42,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @reads_only
 def facilities() -> Response:
     """Search facilities: near=<place> or lat/lon, radius, unit, service, type, page."""
+    # The session opens only if the place needs the online geocoder's cache; the search reads
+    # through the request's connection alone.
     found = parse_search(
-        request.args, current_settings(), current_app.extensions["geocoder"], get_session()
+        request.args, current_settings(), current_app.extensions["geocoder"], get_session
     )
-    page = find_nearby(session=get_session(), query=found.query, with_codes=True, with_listing=True)
+    page = find_nearby(session=get_reader(), query=found.query, with_codes=True, with_listing=True)
     latest = latest_read(page.listings)
     g.listings = page.listings
     page = replace(page, hits=recently_confirmed_first(page.hits, latest, _today()))
@@ -60,7 +62,7 @@ def facilities() -> Response:
 def _beyond_json(page: SearchPage) -> dict[str, Any]:
     """Say where the nearest matches are when nothing matched, and what else to do."""
     beyond = beyond_empty(
-        session=get_session(),
+        session=get_reader(),
         page=page,
         max_radius=current_settings().max_radius,
         with_codes=True,

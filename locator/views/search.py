@@ -20,7 +20,7 @@ from locator.web.helpers import args_with
 from locator.web.i18n import error_message, localized_place
 from locator.web.params import list_param, parse_search
 from locator.web.results import asked_labels, beyond_empty
-from locator.web.session import current_settings, get_session, reads_only
+from locator.web.session import current_settings, get_reader, get_session, reads_only
 
 bp = Blueprint("search", __name__)
 
@@ -53,15 +53,17 @@ def results() -> tuple[str, int] | str | Response:
             k: given[k] for k in ("near", "lat", "lon", "radius", "unit") if given.get(k)
         }
         return redirect(url_for("meetings.search", **keep))
-    settings, session = current_settings(), get_session()
+    settings = current_settings()
     try:
-        found = parse_search(args, settings, current_app.extensions["geocoder"], session)
+        # The session opens only for the online geocoder's cache (see the search API).
+        found = parse_search(args, settings, current_app.extensions["geocoder"], get_session)
     except BadQueryError as exc:
         return _form_with_error(exc), 400
-    page = find_nearby(session=session, query=found.query, with_listing=True)
+    reader = get_reader()
+    page = find_nearby(session=reader, query=found.query, with_listing=True)
     page, confirmations = with_confirmations(page)
 
-    beyond = beyond_empty(session=session, page=page, max_radius=settings.max_radius)
+    beyond = beyond_empty(session=reader, page=page, max_radius=settings.max_radius)
     return render_template(
         "search.html",
         form=args,
