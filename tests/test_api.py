@@ -28,6 +28,12 @@ def test_facilities_near_a_place_with_distances(client: FlaskClient) -> None:
     assert "988" in body["disclaimer"]
 
 
+def test_a_whole_state_has_no_distances(client: FlaskClient) -> None:
+    body = client.get("/api/v1/facilities?near=Virginia&per_page=50").get_json()
+    assert body["origin"]["kind"] == "state" and body["total"] == 23
+    assert [r["distance"] for r in body["results"]] == [None] * 23
+
+
 def test_lat_lon_instead_of_near(client: FlaskClient) -> None:
     body = client.get("/api/v1/facilities?lat=38.03&lon=-78.48&radius=5&unit=km").get_json()
     assert body["origin"]["kind"] == "coordinates" and body["unit"] == "km"

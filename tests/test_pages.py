@@ -175,9 +175,13 @@ def test_missing_facility_is_a_404_page_with_a_sentence(client: FlaskClient) -> 
 
 
 def test_every_result_shows_its_source_and_date(client: FlaskClient) -> None:
-    for result in soup(client, "/search?near=Virginia").select("li.result"):
+    results = soup(client, "/search?near=Virginia").select("li.result")
+    assert results
+    for result in results:
         text = result.select_one(".provenance").get_text()
         assert "FindTreatment.gov" in text and "Last seen" in text
+        # The whole state from its centre: no "mi away" from a point nobody is at.
+        assert result.select_one(".distance") is None and " away" not in result.get_text()
 
 
 def test_the_home_page_coverage_follows_each_import(app: Flask, client: FlaskClient) -> None:

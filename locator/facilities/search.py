@@ -134,7 +134,8 @@ def listing_columns(dialect: str) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class FacilityHit:
-    """One facility in a result list, with its distance from the origin."""
+    """One facility in a result list, with its distance from the origin (None for a whole
+    state's listings, whose origin is the state's centre, and for a site without a place)."""
 
     id: int
     name: str
@@ -222,7 +223,10 @@ def find_nearby(
         total = int(rows[0][0]) if rows else 0
         if not rows and query.page > 1:
             total = count_matches(session=session, query=query)
-        hits = [_hit(row[1:], query.origin, query.unit, shape) for row in rows]
+        # A whole state ranks from its centre outward, but that centre is not where the person
+        # is: its listings carry no distance (the page would say "87 mi away" from nowhere).
+        origin = None if query.state else query.origin
+        hits = [_hit(row[1:], origin, query.unit, shape) for row in rows]
         listings = _listings(hits, [row[1:] for row in rows], shape)
         return SearchPage(query=query, hits=hits, total=total, listings=listings)
     found = _nearest(connection, query, shape)
@@ -409,8 +413,10 @@ _APPROXIMATE, _KNOWN, _SEEN = _AT["location_approximate"], _AT["services_known"]
 _END = 1 + len(HIT_FIELDS)
 
 
-def _hit(row: Any, origin: Point, unit: Unit, shape: _Extras) -> FacilityHit:
+def _hit(row: Any, origin: Point | None, unit: Unit, shape: _Extras) -> FacilityHit:
     """Turn one page row (dot, *HIT_FIELDS, *extras) into a FacilityHit, by position.
+
+    Its distance is from ``origin`` (None without one, or without coordinates).
 
     A page builds 25 (and the API's nearest-outside search more): a dict by name per row was
     a tenth of a search API answer (bench/load.sh).
@@ -418,7 +424,7 @@ def _hit(row: Any, origin: Point, unit: Unit, shape: _Extras) -> FacilityHit:
     values = list(row[1:_END])
     lat, lon = row[_LAT], row[_LON]
     distance = None
-    if lat is not None and lon is not None:
+    if origin is not None and lat is not None and lon is not None:
         distance = from_km(haversine_km_raw(origin.lat, origin.lon, lat, lon), unit)
     values[_TYPES - 1] = tuple(filter(None, row[_TYPES].split(",")))  # no empty codes
     values[_APPROXIMATE - 1] = bool(row[_APPROXIMATE])
