@@ -404,3 +404,25 @@ def test_on_postgis_a_read_cut_by_its_limit_reads_on(
         if len(expected) <= TOTAL_CAP:
             assert (first.total, first.total_exact) == (len(expected), True)
     assert widened  # the twelve sites at one point do not fit a bound of one row past 5
+
+
+def test_before_postgresql_15_the_knn_read_still_gives_a_brute_forces_pages(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the window's run condition (PostgreSQL 14 and older) the read is bounded a few
+    rows past the page (``_knn_bound``): the same pages and totals, the ties included."""
+    from locator.places import spatial
+
+    _require_postgis(store)
+    monkeypatch.setattr(store.dialect, "server_version_info", (14, 13))
+    with store.connect() as conn:
+        assert spatial._knn_bound(conn, 25) == 30
+    rows = all_rows(store)
+    for origin, miles, services in [(Point(*TIE_POINT), 30, ()), *CASES]:
+        query = FacilityQuery(origin=origin, radius=miles, categories=services, per_page=5)
+        expected = brute_force(rows, query, None)
+        got = _read_pages(store, query, stop=min(len(expected), 30))
+        assert [h.id for h in got] == [r.id for r in expected[: len(got)]], (origin, miles)
+        first = search(store, query)
+        if len(expected) <= TOTAL_CAP:
+            assert (first.total, first.total_exact) == (len(expected), True)
