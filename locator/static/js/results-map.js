@@ -54,4 +54,11 @@
     points.push(origin);
   }
   map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 14 });
+  // The list entry a popup's link (or the Back button) lands on takes the focus once the
+  // address shows it too: on a busy machine the click's own focus could be taken back by the
+  // link before the jump, leaving a keyboard user in the map.
+  window.addEventListener("hashchange", function () {
+    var target = document.getElementById(window.location.hash.slice(1));
+    if (target && target.classList.contains("result")) target.focus();
+  });
 })();
