@@ -32,6 +32,8 @@ def test_a_whole_state_has_no_distances(client: FlaskClient) -> None:
     body = client.get("/api/v1/facilities?near=Virginia&per_page=50").get_json()
     assert body["origin"]["kind"] == "state" and body["total"] == 23
     assert [r["distance"] for r in body["results"]] == [None] * 23
+    outside = client.get("/api/v1/facilities?near=Montana").get_json()["nearest_outside_radius"]
+    assert outside and all(r["distance"] is None for r in outside)  # from Montana's centre
 
 
 def test_lat_lon_instead_of_near(client: FlaskClient) -> None:

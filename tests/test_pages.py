@@ -140,6 +140,8 @@ def test_a_state_search_that_finds_nothing_has_no_distance_advice(client: FlaskC
     assert "No facility in Montana matches" in empty
     assert "The nearest matches outside Montana" in empty
     assert "distance" not in empty.replace("largest distance", "")
+    assert page.select(".nearest-outside .result")  # from Montana's centre: no "mi away"
+    assert not page.select(".empty-search .distance") and " away" not in empty
 
 
 def test_a_page_past_the_end_says_so(client: FlaskClient) -> None:

@@ -314,18 +314,24 @@ def nearest_beyond(
 
     For a search that found nothing: the same filters, anywhere in the loaded data, through
     the same entry point (:func:`find_nearby`), in widening rings and then unbounded. An
-    empty list means none exists anywhere.
+    empty list means none exists anywhere. Beyond a whole state they rank from its centre and,
+    like the state's own listings, carry no distance.
     """
     start = 0.0 if query.radius is None else to_km(query.radius, query.unit)
+    hits: list[FacilityHit] = []
     for ring in BEYOND_RINGS_KM:
         if ring <= start:
             continue
         wider = replace(query, radius=from_km(ring, query.unit), state=None, page=1, per_page=limit)
         hits = find_nearby(session=session, query=wider, with_codes=with_codes).hits
         if len(hits) >= limit:
-            return hits
-    anywhere = replace(query, radius=None, state=None, page=1, per_page=limit)
-    return find_nearby(session=session, query=anywhere, with_codes=with_codes).hits
+            break
+    else:
+        anywhere = replace(query, radius=None, state=None, page=1, per_page=limit)
+        hits = find_nearby(session=session, query=anywhere, with_codes=with_codes).hits
+    if query.state:  # from a whole state's centre, as its own listings: no distance to show
+        return [replace(hit, distance=None) for hit in hits]
+    return hits
 
 
 def facility_conditions(query: FacilityQuery) -> tuple[tuple[str, ...], dict[str, Any]]:
