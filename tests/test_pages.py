@@ -181,7 +181,7 @@ def test_every_result_shows_its_source_and_date(client: FlaskClient) -> None:
     assert results
     for result in results:
         text = result.select_one(".provenance").get_text()
-        assert "FindTreatment.gov" in text and "Last seen" in text
+        assert "FindTreatment.gov" in text and " · Last seen: " in text  # note, then the date
         # The whole state from its centre: no "mi away" from a point nobody is at.
         assert result.select_one(".distance") is None and " away" not in result.get_text()
 

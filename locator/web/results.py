@@ -280,7 +280,7 @@ def _row(hit: FacilityHit, parts: _PageParts) -> str:
         f'    <button type="button" class="add-referral" data-add-referral="f{ident}" hidden>'
         f"{w['add']}</button>\n"
         "  </p>\n"
-        f'  <p class="provenance">{w["source"]} {note} {w["last_seen"]} '
+        f'  <p class="provenance">{w["source"]} {note} · {w["last_seen"]} '
         f'<time datetime="{seen}">{seen}</time>.</p>\n'
         "</li>\n"
     )
