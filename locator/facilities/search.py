@@ -76,6 +76,11 @@ class FacilityQuery:
     # Only facilities a coordinator confirmed by phone on or after this day (issue 20).
     confirmed_since: date | None = None
 
+    @property
+    def whole_state(self) -> bool:
+        """Whether this lists a whole state from its centre: its listings carry no distance."""
+        return self.radius is None and self.state is not None
+
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)
         if self.radius is not None and not (math.isfinite(self.radius) and self.radius > 0):
@@ -225,7 +230,7 @@ def find_nearby(
             total = count_matches(session=session, query=query)
         # A whole state ranks from its centre outward, but that centre is not where the person
         # is: its listings carry no distance (the page would say "87 mi away" from nowhere).
-        origin = None if query.state else query.origin
+        origin = None if query.whole_state else query.origin
         hits = [_hit(row[1:], origin, query.unit, shape) for row in rows]
         listings = _listings(hits, [row[1:] for row in rows], shape)
         return SearchPage(query=query, hits=hits, total=total, listings=listings)
@@ -318,7 +323,6 @@ def nearest_beyond(
     like the state's own listings, carry no distance.
     """
     start = 0.0 if query.radius is None else to_km(query.radius, query.unit)
-    hits: list[FacilityHit] = []
     for ring in BEYOND_RINGS_KM:
         if ring <= start:
             continue
@@ -329,7 +333,7 @@ def nearest_beyond(
     else:
         anywhere = replace(query, radius=None, state=None, page=1, per_page=limit)
         hits = find_nearby(session=session, query=anywhere, with_codes=with_codes).hits
-    if query.state:  # from a whole state's centre, as its own listings: no distance to show
+    if query.whole_state:  # from the state's centre, as its own listings: no distance
         return [replace(hit, distance=None) for hit in hits]
     return hits
 
