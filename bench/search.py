@@ -172,6 +172,7 @@ def load(engine: Engine, data: Dataset, rng: random.Random) -> None:
                 codes.add(rng.choice(FILTER_CODES))
             services.extend({"facility_id": i + 1, "code": c} for c in codes)
             rows[-1]["service_bits_lo"], rows[-1]["service_bits_hi"] = service_bits(codes, ["SA"])
+            rows[-1]["service_codes"] = ",".join(sorted(codes))
         with engine.begin() as conn:
             conn.execute(insert(Facility), rows)
             conn.execute(insert(FacilityService), services)

@@ -64,6 +64,11 @@ class Facility(SQLModel, table=True):
     # codes in FacilityService; copied into the spatial index so filters need no join.
     service_bits_lo: int = Field(default=0, sa_type=BigInteger)
     service_bits_hi: int = Field(default=0, sa_type=BigInteger)
+    # The same codes as its FacilityService rows, sorted and comma-joined ("BU,DT,OP"), written
+    # with them: a search result lists them from its own row (migration 0016).
+    service_codes: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default="", server_default="")
+    )
     unmapped_services: list[dict[str, str]] = _json_list()  # [{category, name}] kept raw
     first_seen: date
     last_seen: date

@@ -69,6 +69,7 @@ def facility_values(record: FacilityRecord, digest: str = "") -> dict[str, Any]:
     values["service_bits_lo"], values["service_bits_hi"] = service_bits(
         record.services or (), record.facility_types
     )
+    values["service_codes"] = ",".join(sorted(record.services or ()))
     values.update(index_columns(record.latitude, record.longitude))
     return values
 

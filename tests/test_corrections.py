@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from locator.cli import cli
 from locator.models import Facility, FacilityCorrection, ProblemReport
 from tests.conftest import FIXTURES, admin_client_for, make_app, post_form
+from tests.utils.facilities import codes_not_copied
 
 SA = FIXTURES / "feeds" / "samhsa" / "National_Directory_SA_Facilities_2022_trimmed.xlsx"
 CLOSED_STREET = "2770 East Van Buren Street"  # Community Bridges, Phoenix
@@ -167,3 +168,32 @@ def test_a_bad_correction_is_refused_in_words_and_changes_nothing(cli_app: Flask
         )
         assert answer.status_code == 400 and words in answer.get_data(as_text=True)
     assert _facility(cli_app, PHONE_STREET).phone == site.phone
+
+
+def test_a_service_correction_leaves_every_listing_of_the_site_without_that_service(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    """The search API lists a result's codes from the facility's own row (migration 0016):
+    a correction and the rebuild of the next import keep that copy the same as the rows."""
+    runner = cli_app.test_cli_runner()
+    _import(runner, SA)
+    site = _facility(cli_app, PHONE_STREET)
+    dropped = site.service_codes.split(",")[0]
+    admin = admin_client_for(cli_app)
+    _accept(admin, _report(cli_app, site, "service"), "service", dropped)
+
+    def listed() -> tuple[list[str], list[str]]:
+        client = cli_app.test_client()
+        found = client.get(
+            f"/api/v1/facilities?lat={site.latitude}&lon={site.longitude}&radius=1"
+        ).get_json()
+        [result] = [r for r in found["results"] if r["id"] == site.id]
+        one = client.get(f"/api/v1/facilities/{site.id}").get_json()["facility"]
+        return result["services"], one["services"]
+
+    for step in ("accepted", "after a re-import that changes the site"):
+        in_search, on_record = listed()
+        assert dropped not in in_search and in_search == on_record, step
+        assert in_search == sorted(in_search) and len(in_search) > 5, step
+        assert codes_not_copied(cli_app.extensions["engine"]) == [], step
+        _import(runner, _edited(tmp_path, {(PHONE_STREET, 4): "Suite 3"}))

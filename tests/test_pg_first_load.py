@@ -23,6 +23,7 @@ from scrapers.codebook import store_reference
 from scrapers.facility_writer import FacilityWriter
 from scrapers.samhsa_files import file_items, open_file
 from tests.conftest import FIXTURES
+from tests.utils.facilities import codes_not_copied
 from tests.utils.store import all_rows
 
 SA = FIXTURES / "feeds" / "samhsa" / "National_Directory_SA_Facilities_2022_trimmed.xlsx"
@@ -84,6 +85,7 @@ def test_a_first_load_stores_the_rows_sqlite_stores_from_the_same_files(
         assert _import(engine, SA).inserted > 0
         assert _import(engine, MH).joined > 0  # the second file goes the usual way
     pg_rows, sqlite_rows = all_rows(pg_engine), all_rows(sqlite)
+    assert codes_not_copied(pg_engine) == [] and codes_not_copied(sqlite) == []
     sqlite.dispose()
     assert len(pg_rows["facility_service"]) > 500
     for table in TABLES:

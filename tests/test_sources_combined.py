@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from locator.cli import cli
 from locator.models import Facility, FacilityService, FacilitySource, ImportRun, ServiceCode
 from tests.conftest import FIXTURES, make_app
+from tests.utils.facilities import codes_not_copied
 
 SA = FIXTURES / "feeds" / "samhsa" / "National_Directory_SA_Facilities_2022_trimmed.xlsx"
 MH = FIXTURES / "feeds" / "samhsa" / "National_Directory_MH_Facilities_2022_trimmed.xlsx"
@@ -39,7 +40,9 @@ def _import(runner: FlaskCliRunner, path: Path, *options: str) -> str:
 
 
 def _sites(engine: Engine) -> dict[tuple[str, str], tuple[str, frozenset[str], bool]]:
-    """Each facility by name and street: its types, service codes and active flag."""
+    """Each facility by name and street: its types, service codes and active flag (and each
+    facility's own copy of its codes agrees with its service rows)."""
+    assert codes_not_copied(engine) == []
     with Session(engine) as session:
         codes: dict[int, set[str]] = {}
         for facility_id, code in session.execute(

@@ -199,9 +199,9 @@ def _apply_now(
             )
         )
         types = frozenset(t for t in facility.facility_types.split(",") if t)
-        facility.service_bits_lo, facility.service_bits_hi = service_bits(
-            codes - {correction.value}, types
-        )
+        kept = codes - {correction.value}
+        facility.service_bits_lo, facility.service_bits_hi = service_bits(kept, types)
+        facility.service_codes = ",".join(sorted(kept))
     facility.source_note = with_notes(facility.source_note, [note_of(correction)])
     session.add(facility)
 

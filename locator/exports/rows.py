@@ -24,7 +24,7 @@ from locator.facilities.search import FacilityHit, FacilityQuery, find_nearby
 from locator.facilities.taxonomy import CATEGORY_ORDER
 from locator.meetings.times import WEEKDAYS, clock_text
 from locator.meetings.types import fellowship_name
-from locator.models import Facility, FacilityService, Meeting, ServiceCode
+from locator.models import Facility, Meeting, ServiceCode
 from locator.places.geo import Point, Unit, from_km, haversine_km_raw
 
 BATCH = 500
@@ -46,7 +46,7 @@ class Codebook:
     names: dict[str, str]
     categories: dict[str, tuple[str, str]]  # code -> (category code, category name)
 
-    def groups(self, codes: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def groups(self, codes: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Return (category name, service names) in the facility page's category order."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for code in codes:
@@ -136,7 +136,7 @@ def _facility_row(
     unit: str,
     url_for: UrlFor,
 ) -> ExportRow:
-    codes = sorted(hit.codes)
+    codes = hit.codes  # sorted
     names = book.names
     return ExportRow(
         position=position,
@@ -209,11 +209,6 @@ def _listed_facility(
     facility = session.get(Facility, entry.id)
     if facility is None:
         return None
-    codes = sorted(
-        session.scalars(
-            select(col(FacilityService.code)).where(col(FacilityService.facility_id) == entry.id)
-        )
-    )
     hit = FacilityHit(
         **{
             name: getattr(facility, name)
@@ -222,7 +217,7 @@ def _listed_facility(
         },
         facility_types=tuple(t for t in facility.facility_types.split(",") if t),
         distance=None,
-        codes=frozenset(codes),
+        codes=tuple(filter(None, facility.service_codes.split(","))),
     )
     extra = _Extra(facility.source_key, facility.source_url, facility.county, facility.first_seen)
     row = _facility_row(0, hit, extra, names, "", url_for)

@@ -41,7 +41,6 @@ from locator.places.law_filter import parse_statuses, status_condition
 from locator.places.spatial import (
     NearestPage,
     RankedQuery,
-    aggregate_codes,
     count_within,
     nearest_page,
     ranked_page,
@@ -165,7 +164,7 @@ class FacilityHit:
     source_note: str
     last_seen: date
     distance: float | None
-    codes: frozenset[str] = field(default_factory=frozenset)  # only when asked for
+    codes: tuple[str, ...] = ()  # its service codes, sorted: only when asked for
 
     def category_labels(self, group: str | None = None) -> list[str]:
         """Return the labels of the user-facing categories this facility matches."""
@@ -216,8 +215,8 @@ def find_nearby(
 ) -> SearchPage:
     """Return one page of active facilities matching ``query``, nearest first.
 
-    Category badges come from the service bits; ``with_codes`` also loads every service code
-    of the page's facilities (the API lists them; the result page does not need them), and
+    Category badges come from the service bits; ``with_codes`` also gives each hit its
+    service codes, sorted, from its row (the API lists them; the result page does not), and
     ``with_listing`` each one's :class:`ListingExtras`, in the same statement. ``session``
     may be a bare connection (a view that only reads: ``locator.web.session.get_reader``).
     """
@@ -251,9 +250,10 @@ class _Extras:
     listing: bool = False
 
     def columns(self, dialect: str) -> tuple[str, ...]:
-        codes = aggregate_codes(dialect, "facility_service", "facility_id")
         listing = listing_columns(dialect) if self.listing else ()
-        return ((codes,) if self.codes else ()) + listing
+        # The row's own copy of its service codes (migration 0016): aggregating ~70
+        # facility_service rows per result was a third of an API answer on the national data.
+        return (("t.service_codes AS codes",) if self.codes else ()) + listing
 
 
 def _nearest(connection: Connection, query: FacilityQuery, shape: _Extras) -> NearestPage:
@@ -442,8 +442,7 @@ def _hit(row: Any, origin: Point | None, unit: Unit, shape: _Extras) -> Facility
     if isinstance(row[_SEEN], str):  # SQLite gives dates back as text to raw SQL
         values[_SEEN - 1] = date.fromisoformat(row[_SEEN])
     codes = row[_END] if shape.codes else None
-    found = frozenset(codes.split(",")) if codes else frozenset()
-    values += (distance, found)
+    values += (distance, tuple(codes.split(",")) if codes else ())
     return FacilityHit(*values)
 
 

@@ -179,12 +179,6 @@ def ranked_sql(query: RankedQuery, shape: tuple[int, ...], radius: bool) -> str:
     )
 
 
-def aggregate_codes(dialect: str, table: str, key: str) -> str:
-    """Return a correlated subquery listing a row's codes from ``table`` as 'A,B,C'."""
-    function = "group_concat(s.code, ',')" if dialect == "sqlite" else "string_agg(s.code, ',')"
-    return f"(SELECT {function} FROM {table} s WHERE s.{key} = t.id) AS codes"
-
-
 # The first disc of an expanding search: about 5 miles, where a city's first page usually lies
 # (bench/search.py's clustered sets); each doubling reads about four times the area, so a
 # sparse place costs a few more cheap reads, never much more than its last disc.

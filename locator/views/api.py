@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -205,7 +205,7 @@ def _hits_json(hits: list[FacilityHit], unit: str) -> list[dict[str, Any]]:
 
 def _facility_json(row: Facility, codes: frozenset[str]) -> dict[str, Any]:
     shared = _Shared.of_request()
-    return {"id": row.id, "active": row.active, **_listing_json(row, codes, shared)}
+    return {"id": row.id, "active": row.active, **_listing_json(row, sorted(codes), shared)}
 
 
 def facility_url(facility_id: int | None) -> str:
@@ -246,9 +246,9 @@ def _law_json(item: FacilityHit | Facility, shared: _Shared) -> dict[str, Any] |
 
 
 def _listing_json(
-    item: FacilityHit | Facility, codes: frozenset[str], shared: _Shared
+    item: FacilityHit | Facility, codes: Sequence[str], shared: _Shared
 ) -> dict[str, Any]:
-    """Return the fields a search result and a facility record share."""
+    """Return the fields a search result and a facility record share (``codes`` sorted)."""
     types = item.facility_types
     state = item.state
     confirmation = shared.confirmations.get(item.id)  # type: ignore[arg-type]
@@ -271,7 +271,7 @@ def _listing_json(
         "location_approximate": item.location_approximate,
         "facility_types": list(filter(None, types.split(",") if isinstance(types, str) else types)),
         "services_known": item.services_known,
-        "services": sorted(codes),
+        "services": codes,
         "categories": category_labels(item.service_bits_lo, item.service_bits_hi),
         "source": {
             "name": item.source,

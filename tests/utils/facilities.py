@@ -82,3 +82,20 @@ def store_snapshot(engine: Engine) -> list[list[tuple[Any, ...]]]:
             )
         ).all()
     return [facilities, [tuple(s) for s in services]]
+
+
+def codes_not_copied(engine: Engine) -> list[tuple[int | None, str, str]]:
+    """Return (id, service_codes, its rows' codes) of each facility whose copy of its codes
+    differs from its FacilityService rows (migration 0016): an empty list when all agree."""
+    with Session(engine) as session:
+        rows: dict[int, list[str]] = {}
+        for facility_id, code in session.execute(
+            select(col(FacilityService.facility_id), col(FacilityService.code))
+        ):
+            rows.setdefault(facility_id, []).append(code)
+        wrong = []
+        for facility in session.scalars(select(Facility)):
+            stored = ",".join(sorted(rows.get(facility.id or 0, ())))
+            if facility.service_codes != stored:
+                wrong.append((facility.id, facility.service_codes, stored))
+        return wrong
