@@ -108,6 +108,37 @@ def test_api_near_search_with_filters(web) -> None:
     assert distances == sorted(distances)
 
 
+def test_a_state_lists_every_in_person_meeting_of_the_state_without_distances(
+    web, meeting_app
+) -> None:
+    """A state typed as the place is not a point: its meetings are not the few (here none)
+    within 25 miles of its centre, and none is so many miles from that centre."""
+    with Session(meeting_app.extensions["engine"]) as session:
+        in_person = [
+            m
+            for m in session.scalars(select(Meeting).where(Meeting.state == "NY"))
+            if m.active and m.attendance in ("in_person", "hybrid") and m.duplicate_of is None
+        ]
+    assert len(in_person) > 25  # more than a page
+    body = web.get("/api/v1/meetings?near=New+York&radius=25").get_json()
+    assert (body["total"], body["radius"], body["pages"]) == (len(in_person), None, 2)
+    second = web.get(body["links"]["next"]).get_json()["results"]
+    listed = body["results"] + second
+    assert {r["id"] for r in listed} == {m.id for m in in_person}
+    assert all(r["distance"] is None and r["location"]["state"] == "NY" for r in listed)
+    page = soup(web.get("/meetings/?near=New+York&radius=25"))
+    assert page.select_one("h1").get_text(strip=True) == "Meetings in New York"
+    heading = page.select_one("[role=status]").get_text(strip=True)
+    assert heading == f"{len(in_person)} meetings in New York"
+    assert "away" not in page.select_one("ol.result-list").get_text()
+    assert "from the middle of New York outward" in page.select_one(".order-used").get_text()
+    # The facility search of a state links to its meetings.
+    treatment = soup(web.get("/search?near=NY"))
+    link = treatment.select_one(".meetings-alongside a")
+    assert link.get_text(strip=True).endswith("meetings in New York")
+    assert "Meetings in New York" in soup(web.get(link["href"])).select_one("h1").get_text()
+
+
 def test_bad_meeting_filters_get_a_sentence(web) -> None:
     page = soup(web.get("/meetings/?near=Geneva,+NY&day=blursday"))
     assert "is not a weekday" in page.select_one("[role=alert]").get_text()

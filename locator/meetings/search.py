@@ -48,7 +48,12 @@ ONLINE_ATTENDANCE = ("online", "hybrid")
 
 @dataclass(frozen=True, slots=True)
 class MeetingQuery:
-    """What a person asked for; ``origin`` None means online meetings from anywhere."""
+    """What a person asked for; ``origin`` None means online meetings from anywhere.
+
+    ``state`` with no ``radius`` means every in-person meeting of that state (a state typed
+    as the place), ranked from ``origin``, its centre: they carry no distance, since nobody
+    is at that centre (as a whole state's facilities, ``FacilityQuery.whole_state``).
+    """
 
     origin: Point | None
     radius: float | None = None
@@ -64,11 +69,14 @@ class MeetingQuery:
     per_page: int = 25
     law_statuses: tuple[str, ...] = ()  # the state's kratom-law status (locator/laws/status.py)
     zone_unknown: bool = False  # only the meetings whose source gives no time zone
+    state: str | None = None  # a whole state's meetings, with no radius (see above)
 
     def __post_init__(self) -> None:
         parse_statuses(self.law_statuses)
-        if self.origin is not None and not (
-            self.radius is not None and math.isfinite(self.radius) and self.radius > 0
+        if (
+            self.origin is not None
+            and not self.whole_state
+            and not (self.radius is not None and math.isfinite(self.radius) and self.radius > 0)
         ):
             raise BadQueryError(N_("The distance must be a number above zero."), field="radius")
         self._check_choices()
@@ -115,6 +123,11 @@ class MeetingQuery:
     @property
     def mode(self) -> Mode:
         return "online" if self.origin is None else "near"
+
+    @property
+    def whole_state(self) -> bool:
+        """Whether this lists a whole state's meetings from its centre, with no distances."""
+        return self.origin is not None and self.radius is None and self.state is not None
 
 
 @dataclass(slots=True)
@@ -181,6 +194,9 @@ def meeting_conditions(query: MeetingQuery) -> tuple[tuple[str, ...], dict[str, 
         conditions.append("(" + " OR ".join(f"t.format_codes LIKE '%,{c},%'" for c in codes) + ")")
     if query.law_statuses:  # checked against LawStatus in MeetingQuery
         conditions.append(status_condition(parse_statuses(query.law_statuses)))
+    if query.whole_state:
+        conditions.append("t.state = :state")
+        params["state"] = query.state
     return tuple(conditions), params
 
 
@@ -394,10 +410,9 @@ def _load(session: Session, ids: list[int]) -> dict[int, Meeting]:
 
 def _hit(meeting: Meeting, query: MeetingQuery) -> MeetingHit:
     distance = None
-    if query.origin is not None and meeting.latitude is not None and meeting.longitude is not None:
-        km = haversine_km_raw(
-            query.origin.lat, query.origin.lon, meeting.latitude, meeting.longitude
-        )
+    lat, lon = meeting.latitude, meeting.longitude
+    if query.origin is not None and not query.whole_state and lat is not None and lon is not None:
+        km = haversine_km_raw(query.origin.lat, query.origin.lon, lat, lon)
         distance = from_km(km, query.unit)
     start = None
     if meeting.weekday is not None and meeting.start_time is not None:

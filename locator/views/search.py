@@ -74,7 +74,7 @@ def results() -> tuple[str, int] | str | Response:
         place=localized_place(found.place),
         error=None,
         exports=export_links(args),
-        meetings_near=meetings_near(given) if found.query.radius else None,
+        meetings_near=meetings_near(given),
     )
 
 

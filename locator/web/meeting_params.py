@@ -151,9 +151,12 @@ def parse_meeting_search(
             field="per_page",
             limit=settings.max_page_size,
         )
+    # A state typed as the place lists its every meeting, not those near its centre.
+    whole_state = place is not None and place.kind == "state"
     query = MeetingQuery(
         origin=place.point if place else None,
-        radius=radius if place else None,
+        radius=radius if place and not whole_state else None,
+        state=place.state if place and whole_state else None,
         unit=unit,
         fellowships=tuple(code.upper() for code in list_param(args, "fellowship")),
         weekdays=parse_weekdays(args),
