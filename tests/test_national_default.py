@@ -176,3 +176,4 @@ def test_a_row_placed_at_its_zip_says_about_and_approximate(client: FlaskClient)
     assert len(rows) == 1
     distance = rows[0].select_one(".distance").get_text()
     assert distance.startswith("about ") and "approximate location" in distance
+    assert distance.count("(") == 1 and distance.strip().endswith("ZIP code area)")  # not nested

@@ -333,7 +333,7 @@ def escaped(*values: str) -> list[str]:
 _WORDS = {
     "away": N_("away"),
     "about": N_("about"),
-    "approximate": N_("approximate location (ZIP area)"),
+    "approximate": N_("approximate location: the ZIP code area"),
     "no_phone": N_("Phone not listed in the source"),
     "services": N_("Services"),
     "unlisted": N_("Services not listed by the source"),
