@@ -228,10 +228,14 @@ class _Shared:
     url_prefix: str
     confirmations: dict[int, LastConfirmation]
     listings: dict[int, ListingExtras]  # what the search read beside its hits
+    # Each law badge drawn, by (state, status, city where the state has local rules): the
+    # listings of one state share one (the same content; nothing changes them once drawn).
+    laws: dict[tuple[str, str | None, str | None], dict[str, Any] | None]
 
     @classmethod
     def of_request(cls) -> _Shared:
-        return cls(_facility_url_prefix(), g.get("confirmations", {}), g.get("listings", {}))
+        confirmations, listings = g.get("confirmations", {}), g.get("listings", {})
+        return cls(_facility_url_prefix(), confirmations, listings, {})
 
 
 def _law_json(item: FacilityHit | Facility, shared: _Shared) -> dict[str, Any] | None:
@@ -239,7 +243,11 @@ def _law_json(item: FacilityHit | Facility, shared: _Shared) -> dict[str, Any] |
     state = item.state
     listing = shared.listings.get(item.id)  # type: ignore[arg-type]
     if listing is not None:
-        return law_json(state, listing.law_status, item.city, local_rules=listing.local_rules)
+        status, local = listing.law_status, listing.local_rules
+        key = (state, status, item.city if local else None)
+        if key not in shared.laws:
+            shared.laws[key] = law_json(state, status, item.city, local_rules=local)
+        return shared.laws[key]
     if state not in law_statuses():  # no status: None without the badge's look-ups
         return None
     return law_status_json(state, item.city, getattr(item, "county", ""))
