@@ -4,8 +4,9 @@ A search API answer lists every result's service codes. They were aggregated fro
 facility_service for each result (about 70 rows a facility in the national directories): on
 the 2022 national store that aggregate was a third of an API answer (0.47 of 1.42 ms in
 process). ``facility.service_codes`` holds the same codes sorted and comma-joined, written
-with the service rows (scrapers/facility_writer.facility_values, admin corrections);
-facility_service stays the table every other read and the HSDS export use.
+with the service rows (scrapers/facility_writer.facility_values, admin corrections) and
+read by the search API and referral-list exports; facility_service stays the table the
+service bits, facility pages and the HSDS export read.
 
 The existing rows are filled from facility_service, sorted by code point as Python sorts them.
 
