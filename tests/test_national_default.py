@@ -175,5 +175,14 @@ def test_a_row_placed_at_its_zip_says_about_and_approximate(client: FlaskClient)
     rows = [r for r in page.select("li.result") if "2770 East Van Buren" in r.get_text()]
     assert len(rows) == 1
     distance = rows[0].select_one(".distance").get_text()
-    assert distance.startswith("about ") and "approximate location" in distance
-    assert distance.count("(") == 1 and distance.strip().endswith("ZIP code area)")  # not nested
+    # Placed at the centre of the ZIP searched from: its ZIP, not "about 0.0 mi away".
+    assert distance.strip() == "in ZIP code 85008 (approximate location)"
+    farther = BeautifulSoup(
+        client.get("/search?near=85008&radius=25&service=detox").data, "html.parser"
+    )
+    lines = [p.get_text().strip() for p in farther.select("li.result .distance")]
+    guessed = [line for line in lines if line.startswith("about ")]
+    assert guessed and all(
+        line.endswith("mi away (approximate location: the ZIP code area)") for line in guessed
+    )
+    assert not any(line.startswith("about 0.0") for line in lines)

@@ -334,6 +334,7 @@ _WORDS = {
     "away": N_("away"),
     "about": N_("about"),
     "approximate": N_("approximate location: the ZIP code area"),
+    "in_zip": N_("in ZIP code %(zip)s (approximate location)"),
     "no_phone": N_("Phone not listed in the source"),
     "services": N_("Services"),
     "unlisted": N_("Services not listed by the source"),
@@ -357,7 +358,10 @@ def _distance(hit: FacilityHit, shown: str, w: dict[str, str]) -> str:
     """Return the distance line; ``shown`` is the distance written and escaped."""
     if hit.distance is None:
         return ""
-    if hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
+    if hit.location_approximate and hit.distance < 0.05 and hit.zip:
+        # Placed at the centre of the ZIP searched from: "about 0.0 mi away" says nothing.
+        shown = w["in_zip"] % {"zip": e(hit.zip)}
+    elif hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
         shown = f"{w['about']} {shown} {w['away']} ({w['approximate']})"
     else:
         shown = f"{shown} {w['away']}"
