@@ -50,7 +50,7 @@ from locator.facilities.search import (
     facility_conditions,
     find_nearby,
 )
-from locator.facilities.taxonomy import category, category_mask, service_bits
+from locator.facilities.taxonomy import category, category_mask, joined_codes, service_bits
 from locator.models import Facility, FacilityService
 from locator.places.geo import (
     EARTH_RADIUS_KM,
@@ -172,7 +172,7 @@ def load(engine: Engine, data: Dataset, rng: random.Random) -> None:
                 codes.add(rng.choice(FILTER_CODES))
             services.extend({"facility_id": i + 1, "code": c} for c in codes)
             rows[-1]["service_bits_lo"], rows[-1]["service_bits_hi"] = service_bits(codes, ["SA"])
-            rows[-1]["service_codes"] = ",".join(sorted(codes))
+            rows[-1]["service_codes"] = joined_codes(codes)
         with engine.begin() as conn:
             conn.execute(insert(Facility), rows)
             conn.execute(insert(FacilityService), services)

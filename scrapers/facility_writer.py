@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from locator.admin import corrections
-from locator.facilities.taxonomy import service_bits
+from locator.facilities.taxonomy import joined_codes, service_bits
 from locator.models import Facility, FacilityCorrection, FacilitySource
 from locator.places.spatial import index_columns
 from scrapers.base import BATCH_SIZE, content_hash
@@ -69,7 +69,7 @@ def facility_values(record: FacilityRecord, digest: str = "") -> dict[str, Any]:
     values["service_bits_lo"], values["service_bits_hi"] = service_bits(
         record.services or (), record.facility_types
     )
-    values["service_codes"] = ",".join(sorted(record.services or ()))
+    values["service_codes"] = joined_codes(record.services or ())
     values.update(index_columns(record.latitude, record.longitude))
     return values
 

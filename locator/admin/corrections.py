@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from locator.errors import N_, BadQueryError
-from locator.facilities.taxonomy import service_bits
+from locator.facilities.taxonomy import joined_codes, service_bits
 from locator.models import Facility, FacilityCorrection, FacilityService, ProblemReport
 from locator.text import clean
 
@@ -201,7 +201,7 @@ def _apply_now(
         types = frozenset(t for t in facility.facility_types.split(",") if t)
         kept = codes - {correction.value}
         facility.service_bits_lo, facility.service_bits_hi = service_bits(kept, types)
-        facility.service_codes = ",".join(sorted(kept))
+        facility.service_codes = joined_codes(kept)
     facility.source_note = with_notes(facility.source_note, [note_of(correction)])
     session.add(facility)
 

@@ -21,7 +21,7 @@ from locator.exports.confirmation_text import outcome_words
 from locator.exports.referrals import Entry
 from locator.exports.writers import ExportRow
 from locator.facilities.search import FacilityHit, FacilityQuery, find_nearby
-from locator.facilities.taxonomy import CATEGORY_ORDER
+from locator.facilities.taxonomy import CATEGORY_ORDER, split_codes
 from locator.meetings.times import WEEKDAYS, clock_text
 from locator.meetings.types import fellowship_name
 from locator.models import Facility, Meeting, ServiceCode
@@ -217,7 +217,7 @@ def _listed_facility(
         },
         facility_types=tuple(t for t in facility.facility_types.split(",") if t),
         distance=None,
-        codes=tuple(filter(None, facility.service_codes.split(","))),
+        codes=split_codes(facility.service_codes),
     )
     extra = _Extra(facility.source_key, facility.source_url, facility.county, facility.first_seen)
     row = _facility_row(0, hit, extra, names, "", url_for)

@@ -35,7 +35,13 @@ from sqlmodel import Session
 
 from locator.db import connection_of
 from locator.errors import N_, BadQueryError
-from locator.facilities.taxonomy import FACILITY_TYPES, categories_for_bits, category, category_mask
+from locator.facilities.taxonomy import (
+    FACILITY_TYPES,
+    categories_for_bits,
+    category,
+    category_mask,
+    split_codes,
+)
 from locator.places.geo import Point, Unit, from_km, haversine_km_raw, to_km
 from locator.places.law_filter import parse_statuses, status_condition
 from locator.places.spatial import (
@@ -441,8 +447,7 @@ def _hit(row: Any, origin: Point | None, unit: Unit, shape: _Extras) -> Facility
     values[_KNOWN - 1] = bool(row[_KNOWN])
     if isinstance(row[_SEEN], str):  # SQLite gives dates back as text to raw SQL
         values[_SEEN - 1] = date.fromisoformat(row[_SEEN])
-    codes = row[_END] if shape.codes else None
-    values += (distance, tuple(codes.split(",")) if codes else ())
+    values += (distance, split_codes(row[_END]) if shape.codes else ())
     return FacilityHit(*values)
 
 

@@ -341,6 +341,17 @@ def service_bits(codes: Iterable[str], facility_types: Iterable[str] = ()) -> tu
     return lo, hi
 
 
+def joined_codes(codes: Iterable[str]) -> str:
+    """Return a facility's service codes as ``facility.service_codes`` keeps them: sorted
+    and comma-joined ("BU,DT,OP"; "" for none), beside the rows of FacilityService."""
+    return ",".join(sorted(codes))
+
+
+def split_codes(joined: str | None) -> tuple[str, ...]:
+    """Return the sorted codes of a ``facility.service_codes`` value (() for "" or None)."""
+    return tuple(joined.split(",")) if joined else ()
+
+
 @cache
 def taxonomy_fingerprint() -> str:
     """Identify the category definitions the stored service bits were computed with."""

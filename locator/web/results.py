@@ -359,7 +359,8 @@ def _distance(hit: FacilityHit, shown: str, w: dict[str, str]) -> str:
     if hit.distance is None:
         return ""
     if hit.location_approximate and hit.distance < 0.05 and hit.zip:
-        # Placed at the centre of the ZIP searched from: "about 0.0 mi away" says nothing.
+        # Placed at the centre of the ZIP searched from (below 0.05, format_distance writes
+        # 0.0): "about 0.0 mi away" says nothing.
         shown = w["in_zip"] % {"zip": e(hit.zip)}
     elif hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
         shown = f"{w['about']} {shown} {w['away']} ({w['approximate']})"
