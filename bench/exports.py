@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.search import load, make_dataset
 from locator.admin.confirmations import LastConfirmation
 from locator.db import make_engine, migrate
-from locator.exports import hsds
+from locator.exports import hsds, pdf
 from locator.exports import writers as exports
 from locator.exports.rows import search_rows
 from locator.exports.writers import COLUMNS, ExportRow, SheetHeading
@@ -71,7 +71,7 @@ WRITERS: dict[str, Writer] = {
     "hsds-json": hsds.json_chunks,
     "xlsx": exports.xlsx_chunks,
     "hsds-zip": hsds.zip_chunks,
-    "pdf": lambda rows: iter([exports.pdf_bytes(rows, HEADING)]),
+    "pdf": lambda rows: iter([pdf.pdf_bytes(rows, HEADING)]),
 }
 STREAMING = ("csv", "hsds-json")
 PDF_ROWS = 500  # the app's default export_max_pdf_rows

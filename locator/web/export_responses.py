@@ -284,8 +284,10 @@ def _drawn_pdf(rows: Callable[[], Iterable[ExportRow]], heading: SheetHeading) -
             ),
             retry_after=PDF_RETRY_SECONDS,
         )
+    from locator.exports.pdf import pdf_bytes  # fpdf2 and numpy: only where a sheet is drawn
+
     try:
-        return exports.pdf_bytes(rows(), heading)
+        return pdf_bytes(rows(), heading)
     finally:
         gate.release()
 
