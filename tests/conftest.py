@@ -31,6 +31,23 @@ settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+class ClosingClient(FlaskClient):
+    """Flask's test client, reading each answer to its end and closing it as a WSGI server
+    does. Exports stream under ``stream_with_context``: one only checked for its status kept
+    its request context pushed until the collector closed it during a later test, which then
+    lost its own context ("Popped wrong request context"; a login answered 400, a law check
+    read another app's settings). Whether that bit depended on when the collector ran.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = ClosingClient  # every app a test builds, from any fixture
+
+
 PG_URL = os.environ.get("LOCATOR_TEST_DATABASE_URL", "")
 FIXTURES = Path(__file__).parent / "fixtures"
 
