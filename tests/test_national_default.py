@@ -6,6 +6,8 @@ tests ask it what a person or a coordinator would.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -186,3 +189,44 @@ def test_a_row_placed_at_its_zip_says_about_and_approximate(client: FlaskClient)
         line.endswith("mi away (approximate location: the ZIP code area)") for line in guessed
     )
     assert not any(line.startswith("about 0.0") for line in lines)
+
+
+def test_the_printable_sheet_words_an_approximate_site_as_the_results_page_does(
+    client: FlaskClient,
+) -> None:
+    def sheet(query: str) -> str:
+        answer = client.get(f"/export/facilities.pdf?{query}")
+        assert answer.status_code == 200
+        pages = PdfReader(io.BytesIO(answer.data)).pages
+        return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+    near = sheet("near=85008&radius=2&service=detox")
+    # It once read "Distance: 0.0 mi" for a site whose address was never located.
+    assert "2770 East Van Buren" in near
+    assert "Distance: in ZIP code 85008 (approximate location)" in near
+    assert "Distance: 0.0 mi" not in near
+    farther = sheet("near=85008&radius=25&service=detox")
+    assert re.search(
+        r"Distance: about \d+\.\d mi \(approximate location: the ZIP code area\)", farther
+    )
+
+
+def test_the_referral_list_words_an_approximate_site_as_the_results_page_does(
+    client: FlaskClient,
+) -> None:
+    found = client.get("/api/v1/facilities?near=85008&radius=2&service=detox").get_json()
+    site = next(
+        r for r in found["results"] if r["address"]["street1"].startswith("2770 East Van Buren")
+    )
+    assert site["location_approximate"] is True
+
+    def distance(near: str) -> str:
+        page = BeautifulSoup(
+            client.get(f"/referrals?l=f{site['id']}&near={near}").data, "html.parser"
+        )
+        return " ".join(page.select_one("li.referral .distance").get_text().split())
+
+    assert distance("85008") == "in ZIP code 85008 (approximate location)"
+    assert re.fullmatch(
+        r"about \d+\.\d mi away \(approximate location: the ZIP code area\)", distance("85004")
+    )

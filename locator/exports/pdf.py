@@ -15,6 +15,7 @@ from fpdf import FPDF
 from locator.errors import N_
 from locator.exports.confirmation_text import confirmation_sentence
 from locator.exports.writers import ExportRow, SheetHeading
+from locator.places.geo import at_zip_centre
 
 # The PDF uses the core Helvetica font (no font file to ship), which covers Latin-1. Common
 # typographic characters are mapped to their plain forms; letters outside Latin-1 lose
@@ -161,6 +162,10 @@ def _entry_words(heading: SheetHeading) -> dict[str, str]:
         "Hotline": _(N_("Hotline")),
         "website": _(N_("Website:")),
         "distance": _(N_("Distance:")),
+        # The results page's words for a site placed at its ZIP code's centre.
+        "about": _(N_("about")),
+        "approximate": _(N_("approximate location: the ZIP code area")),
+        "in_zip": _(N_("in ZIP code %(zip)s (approximate location)")),
         "source": _(N_("Source:")),
         "last_seen": _(N_("Last seen:")),
         "unknown": _(N_("unknown")),
@@ -235,10 +240,23 @@ def _entry_details(
     if row.kind == "meeting":
         details.extend(p for p in (row.online_url, row.formats) if p)
     if row.distance is not None:
-        details.append(f"{words['distance']} {row.distance:.1f} {row.unit}")
+        details.append(f"{words['distance']} {_distance_words(row, words)}")
     if not row.active:
         details.append(words["inactive"])
     return details
+
+
+def _distance_words(row: ExportRow, words: dict[str, str]) -> str:
+    """Write the distance as the results page does: a site placed at its ZIP code's centre
+    is "about" so far, and at the centre of the ZIP searched from is in that ZIP code (the
+    sheet once said "Distance: 0.0 mi" for a site whose address was never located)."""
+    assert row.distance is not None
+    shown = f"{row.distance:.1f} {row.unit}"
+    if not row.location_approximate:
+        return shown
+    if at_zip_centre(row.distance, row.location_approximate, row.zip):
+        return words["in_zip"] % {"zip": row.zip}
+    return f"{words['about']} {shown} ({words['approximate']})"
 
 
 def _labelled_phones(row: ExportRow) -> tuple[tuple[str, str], ...]:

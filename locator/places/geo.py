@@ -57,6 +57,18 @@ def from_km(value: float, unit: Unit) -> float:
     return value / KM_PER_MILE if unit == "mi" else value
 
 
+# One decimal writes a distance below this as 0.0.
+SHOWN_AS_ZERO = 0.05
+
+
+def at_zip_centre(distance: float | None, approximate: bool, zip_code: str) -> bool:
+    """Tell whether a site placed at its ZIP code's centre (its address was never located)
+    is where the search started, that ZIP's centre: people read "in ZIP code 85008", since
+    "about 0.0 mi away" says nothing. The results page, the printable sheet and the referral
+    list all word it so."""
+    return approximate and bool(zip_code) and distance is not None and distance < SHOWN_AS_ZERO
+
+
 def haversine_km(a: Point, b: Point) -> float:
     """Return the great-circle distance between two points in kilometres."""
     return haversine_km_raw(a.lat, a.lon, b.lat, b.lon)

@@ -11,6 +11,7 @@ from locator.facilities.taxonomy import FACILITY_TYPES, GROUPS, categories_in
 from locator.laws.status import LOCAL_KINDS, STATUS_INFO
 from locator.laws.status import badge as law_badge
 from locator.notices import CRISIS_LINES, FINDTREATMENT_URL, NO_RESULTS_ADVICE
+from locator.places.geo import at_zip_centre
 from locator.places.states import state_name
 from locator.web import errors, i18n, static
 from locator.web.fragments import (
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
         local_law_kinds=LOCAL_KINDS,
         law_status_choices=[(s.value, info.label) for s, info in STATUS_INFO.items()],
         outcome_names=OUTCOMES,
+        at_zip_centre=at_zip_centre,
     )
     app.jinja_env.filters["distance"] = format_distance
     app.jinja_env.filters["tr"] = translate_label

@@ -36,6 +36,7 @@ from locator.facilities.taxonomy import (
     category_mask,
 )
 from locator.laws.status import LocalIndex, LocalRule, local_rules_for
+from locator.places.geo import at_zip_centre
 from locator.web.confirmations import confirmation_line
 from locator.web.fragments import cached_markup
 from locator.web.helpers import directions_url, format_distance, tel_href, translate_label
@@ -358,9 +359,7 @@ def _distance(hit: FacilityHit, shown: str, w: dict[str, str]) -> str:
     """Return the distance line; ``shown`` is the distance written and escaped."""
     if hit.distance is None:
         return ""
-    if hit.location_approximate and hit.distance < 0.05 and hit.zip:
-        # Placed at the centre of the ZIP searched from (below 0.05, format_distance writes
-        # 0.0): "about 0.0 mi away" says nothing.
+    if at_zip_centre(hit.distance, hit.location_approximate, hit.zip):
         shown = w["in_zip"] % {"zip": e(hit.zip)}
     elif hit.location_approximate:  # placed at its ZIP's centroid: the distance is a guess too
         shown = f"{w['about']} {shown} {w['away']} ({w['approximate']})"
