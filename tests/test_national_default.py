@@ -230,3 +230,19 @@ def test_the_referral_list_words_an_approximate_site_as_the_results_page_does(
     assert re.fullmatch(
         r"about \d+\.\d mi away \(approximate location: the ZIP code area\)", distance("85004")
     )
+
+
+def test_the_referral_list_in_spanish_translates_phone_labels_and_services(
+    client: FlaskClient,
+) -> None:
+    found = client.get("/api/v1/facilities?near=85008&radius=2&service=detox").get_json()
+    site = found["results"][0]
+    page = BeautifulSoup(client.get(f"/referrals?l=f{site['id']}&lang=es").data, "html.parser")
+    entry = page.select_one("li.referral")
+    phones = [p.get_text() for p in entry.select(".phone")]
+    assert phones and all(
+        p.startswith(("Principal: ", "Admisión: ", "Línea de ayuda: ")) for p in phones
+    )
+    services = entry.select_one(".services").get_text()
+    assert "Desintoxicación (abstinencia con supervisión médica)" in services
+    assert "medically supervised" not in services

@@ -232,7 +232,7 @@ def _entry_details(
             p for p in (gettext(row.fellowship) if row.fellowship else "", row.schedule) if p
         )
     details.extend(row.address_lines())
-    phones = [f"{words[label]}: {number}" for label, number in _labelled_phones(row) if number]
+    phones = [f"{words[label]}: {number}" for label, number in row.labelled_phones()]
     if phones:
         details.append(" · ".join(phones))
     if row.website:
@@ -257,7 +257,3 @@ def _distance_words(row: ExportRow, words: dict[str, str]) -> str:
     if at_zip_centre(row.distance, row.location_approximate, row.zip):
         return words["in_zip"] % {"zip": row.zip}
     return f"{words['about']} {shown} ({words['approximate']})"
-
-
-def _labelled_phones(row: ExportRow) -> tuple[tuple[str, str], ...]:
-    return (("Main", row.phone), ("Intake", row.intake_phone), ("Hotline", row.hotline_phone))

@@ -93,14 +93,15 @@ class ExportRow:
         town = ", ".join(p for p in (self.city, f"{self.state} {self.zip}".strip()) if p)
         return [line for line in (street, town) if line]
 
-    def phones(self) -> list[str]:
-        """Return the phone numbers with what each one is for."""
+    def labelled_phones(self) -> list[tuple[str, str]]:
+        """Return (what it is for, number) of each phone number listed, in English: the
+        sheet and the referral list translate the labels (messages in exports/pdf.py)."""
         labelled = (
             ("Main", self.phone),
             ("Intake", self.intake_phone),
             ("Hotline", self.hotline_phone),
         )
-        return [f"{label}: {number}" for label, number in labelled if number]
+        return [(label, number) for label, number in labelled if number]
 
 
 _NOT_COLUMNS = ("services", "service_groups", "last_confirmation")
