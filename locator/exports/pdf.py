@@ -240,20 +240,18 @@ def _entry_details(
     if row.kind == "meeting":
         details.extend(p for p in (row.online_url, row.formats) if p)
     if row.distance is not None:
-        details.append(f"{words['distance']} {_distance_words(row, words)}")
+        details.append(f"{words['distance']} {_distance_words(row, row.distance, words)}")
     if not row.active:
         details.append(words["inactive"])
     return details
 
 
-def _distance_words(row: ExportRow, words: dict[str, str]) -> str:
-    """Write the distance as the results page does: a site placed at its ZIP code's centre
-    is "about" so far, and at the centre of the ZIP searched from is in that ZIP code (the
-    sheet once said "Distance: 0.0 mi" for a site whose address was never located)."""
-    assert row.distance is not None
-    shown = f"{row.distance:.1f} {row.unit}"
-    if not row.location_approximate:
-        return shown
-    if at_zip_centre(row.distance, row.location_approximate, row.zip):
+def _distance_words(row: ExportRow, distance: float, words: dict[str, str]) -> str:
+    """Write the distance as the results page does (web/results.py ``_distance``): a site
+    placed at its ZIP code's centre is "about" so far, or in the ZIP code searched from."""
+    if at_zip_centre(distance, row.location_approximate, row.zip):
         return words["in_zip"] % {"zip": row.zip}
-    return f"{words['about']} {shown} ({words['approximate']})"
+    shown = f"{distance:.1f} {row.unit}"
+    return (
+        f"{words['about']} {shown} ({words['approximate']})" if row.location_approximate else shown
+    )
